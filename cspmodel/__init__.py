@@ -1,0 +1,21 @@
+"""cspmodel: the economics of a Microsoft CSP partner, month by month.
+
+Example:
+    >>> import cspmodel
+    >>> s = cspmodel.load_scenario("scenarios/small_indirect_msp.yaml")  # doctest: +SKIP
+"""
+
+from .errors import Problem, ScenarioError
+from .io import apply_overrides, load_scenario, load_scenario_text
+from .schema import Scenario
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "apply_overrides",
+    "load_scenario",
+    "load_scenario_text",
+]

@@ -1,0 +1,68 @@
+"""Errors a partner can read: the file, the field path, the bad value and what is allowed.
+
+Example:
+    >>> err = ScenarioError([Problem("a.yaml", "segments.0.churn_annual", 1.5,
+    ...     "must be between 0 and 1")])
+    >>> print(err)
+    a.yaml: segments.0.churn_annual = 1.5: must be between 0 and 1
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class LocatedError(ValueError):
+    """Raised inside a validator that knows the exact field path of the problem."""
+
+    def __init__(self, loc: tuple[Any, ...], value: Any, message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.value = value
+        self.message = message
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario."""
+
+    source: str
+    path: str
+    value: Any
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        if self.path and self.value is not _MISSING:
+            return f"{where}{self.path} = {_show(self.value)}: {self.message}"
+        if self.path:
+            return f"{where}{self.path}: {self.message}"
+        return f"{where}{self.message}"
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; ``problems`` lists each thing wrong, one per line.
+
+    Example:
+        >>> try:
+        ...     raise ScenarioError([Problem("x.yaml", "", None, "the file is empty")])
+        ... except ValueError as e:
+        ...     print(e)
+        x.yaml: the file is empty
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+MISSING = _MISSING

@@ -1,0 +1,597 @@
+"""The scenario format: frozen, typed, validated pydantic models.
+
+A scenario is one YAML file a partner writes to describe its business. Every key has a meaning, a
+unit (in the key's name where a number could be misread), a default from
+:mod:`cspmodel.catalog` with its source, and an allowed range. Unknown keys are refused.
+
+Example:
+    >>> s = Scenario.model_validate({"name": "demo", "segments": [{"name": "SMB",
+    ...     "product_mix": {"m365_business_premium": 1.0}}]})
+    >>> s.horizon_months, s.channel.model
+    (36, 'indirect')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from . import catalog
+from .catalog import FACTS, PRODUCTS, VENDOR_PLANS
+
+TERM_KEYS = ("monthly", "annual_billed_monthly", "annual_upfront")
+PAYMENT_KEYS = ("card", "ach", "invoice")
+
+
+def sourced(key: str, description: str, unit: str = "", **constraints: Any) -> Any:
+    """A pydantic Field whose default comes from the catalog, with its source in the schema."""
+    fact = FACTS[key]
+    extra = {"unit": unit, "source": fact.source, "confidence": fact.confidence}
+    default = fact.value
+    if isinstance(default, int) and not isinstance(default, bool) and unit not in ("days", ""):
+        default = float(default)
+    return Field(default=default, description=description, json_schema_extra=extra, **constraints)
+
+
+def plain(default: Any, description: str, unit: str = "", **constraints: Any) -> Any:
+    """A pydantic Field with a plain default (no external source: a choice of the partner)."""
+    extra = {"unit": unit, "source": "partner's own figure", "confidence": "assumption"}
+    return Field(default=default, description=description, json_schema_extra=extra, **constraints)
+
+
+Money = Annotated[float, Field(ge=0.0)]
+
+
+class Frozen(BaseModel):
+    """Base of every scenario block: frozen, and no key that the format does not know."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+def _check_mix(mix: dict[str, float], what: str, allowed: tuple[str, ...] | None = None) -> None:
+    if allowed is not None:
+        for key in mix:
+            if key not in allowed:
+                raise PydanticCustomError(
+                    "unknown_mix_key",
+                    "unknown {what} '{key}'; allowed: {allowed}",
+                    {"what": what, "key": key, "allowed": ", ".join(allowed)},
+                )
+    for key, share in mix.items():
+        if not (0.0 <= share <= 1.0) or math.isnan(share):
+            raise PydanticCustomError(
+                "share_range",
+                "{what} share of '{key}' is {share}; each share must be between 0 and 1",
+                {"what": what, "key": key, "share": share},
+            )
+    total = sum(mix.values())
+    if abs(total - 1.0) > 1e-6:
+        raise PydanticCustomError(
+            "mix_sum",
+            "{what} shares sum to {total}; they must add up to 1 (for example 0.25 + 0.75)",
+            {"what": what, "total": f"{total:g}"},
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Terms, channel
+# --------------------------------------------------------------------------------------------
+class Terms(Frozen):
+    """Price factors of the New Commerce Experience terms, relative to the annual list price."""
+
+    monthly_term_factor: float = sourced(
+        "monthly_term_factor", "Price of a monthly term relative to the annual list price",
+        "x list", ge=1.0, le=3.0)
+    annual_billed_monthly_factor: float | None = Field(
+        default=None,
+        description="Price of an annual term billed monthly relative to annual upfront; empty "
+        "means the dated default: 1.05 from 2025-04-01, 1.00 before",
+        json_schema_extra={"unit": "x list",
+                           "source": FACTS["annual_billed_monthly_factor"].source,
+                           "confidence": "sourced"},
+        ge=1.0, le=2.0)
+    annual_upfront_factor: float = sourced(
+        "annual_upfront_factor", "Price of an annual term paid upfront relative to list",
+        "x list", ge=0.5, le=2.0)
+    cancellation_window_days: int = sourced(
+        "cancellation_window_days",
+        "Days after a purchase in which seats can be cancelled (shorter than a month: the "
+        "monthly model treats every commitment as binding)", "days", ge=0, le=30)
+
+
+class DirectCosts(Frozen):
+    """Yearly costs that only a direct-bill partner carries."""
+
+    billing_platform_per_year: Money = sourced(
+        "direct_billing_platform_per_year", "Own billing platform beyond costs.systems",
+        "currency/yr")
+    provisioning_per_year: Money = sourced(
+        "direct_provisioning_per_year", "Provisioning tools and integration", "currency/yr")
+    portal_per_year: Money = sourced(
+        "direct_portal_per_year", "Customer self-service portal", "currency/yr")
+    training_per_year: Money = sourced(
+        "direct_training_per_year", "Staff training for direct bill", "currency/yr")
+    compliance_per_year: Money = sourced(
+        "direct_compliance_per_year", "Programme reassessment, security score, credit checks",
+        "currency/yr")
+
+
+class IndirectCosts(Frozen):
+    """What the distributor takes from an indirect reseller."""
+
+    distributor_margin: float = sourced(
+        "distributor_margin", "Share of the list price (ERP) the distributor keeps", "share of list",
+        ge=0.0, le=0.5)
+    distributor_fee_per_month: Money = plain(
+        0.0, "Fixed platform fee charged by the distributor", "currency/month")
+    escalation_fee_per_ticket: Money = plain(
+        0.0, "Fee per ticket escalated to Microsoft through the distributor", "currency/ticket")
+
+
+class Channel(Frozen):
+    """How the partner buys licenses: directly from Microsoft or through a distributor."""
+
+    model: Literal["direct", "indirect"] = plain(
+        "indirect", "direct (direct-bill CSP) or indirect (reseller through a distributor)")
+    partner_discount: float = sourced(
+        "partner_discount", "Partner margin at Microsoft's partner price, as a share of list "
+        "(ERP)", "share of list", ge=0.0, le=0.9)
+    dpo_days: int | None = Field(
+        default=None, ge=0, le=180,
+        description="Days the partner takes to pay Microsoft or the distributor; empty means "
+        "60 direct, 30 indirect",
+        json_schema_extra={"unit": "days", "source": FACTS["dpo_days_direct"].source + "; "
+                           + FACTS["dpo_days_indirect"].source, "confidence": "sourced"})
+    direct: DirectCosts = Field(default_factory=DirectCosts,
+                                description="Costs applied when model is direct")
+    indirect: IndirectCosts = Field(default_factory=IndirectCosts,
+                                    description="Costs applied when model is indirect")
+
+    @property
+    def payment_days(self) -> int:
+        """Days payable outstanding in force (the explicit value or the channel's default)."""
+        if self.dpo_days is not None:
+            return self.dpo_days
+        return int(FACTS["dpo_days_direct" if self.model == "direct" else "dpo_days_indirect"].value)
+
+
+# --------------------------------------------------------------------------------------------
+# Products
+# --------------------------------------------------------------------------------------------
+class PriceChange(Frozen):
+    """A dated change of list price; it reaches customers at their next renewal."""
+
+    effective: dt.date = Field(description="Date the new list price takes effect (YYYY-MM-DD)")
+    list_price_per_seat_month: float = Field(gt=0, description="New list price",
+                                             json_schema_extra={"unit": "currency/seat/month"})
+
+
+class ProductSpec(Frozen):
+    """A product the partner sells: a catalog reference with optional overrides, or its own."""
+
+    id: str = Field(description="Catalog id (see the catalog list) or an id of your own",
+                    min_length=1)
+    name: str | None = Field(default=None, description="Display name")
+    list_price_per_seat_month: float | None = Field(
+        default=None, gt=0, description="List price (ERP, annual term); empty means the "
+        "catalog's dated price", json_schema_extra={"unit": "currency/seat/month"})
+    partner_discount: float | None = Field(
+        default=None, ge=0.0, le=0.9, description="Partner margin for this product; empty "
+        "means channel.partner_discount", json_schema_extra={"unit": "share of list"})
+    terms: tuple[Literal["monthly", "annual"], ...] | None = Field(
+        default=None, description="Terms offered; empty means the catalog's")
+    price_changes: tuple[PriceChange, ...] = Field(
+        default=(), description="Dated list-price changes, applied at renewal")
+
+    @model_validator(mode="after")
+    def _known(self) -> ProductSpec:
+        if self.id not in PRODUCTS and self.list_price_per_seat_month is None:
+            raise PydanticCustomError(
+                "unknown_product",
+                "unknown product '{id}'; the catalog has: {known}; or give "
+                "list_price_per_seat_month to define a product of your own",
+                {"id": self.id, "known": ", ".join(sorted(PRODUCTS))},
+            )
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# Segments
+# --------------------------------------------------------------------------------------------
+class Segment(Frozen):
+    """A group of similar customers: how many, how big, what they buy and on which terms."""
+
+    name: str = Field(min_length=1, description="Segment name, e.g. SMB")
+    customers_at_start: float = plain(30.0, "Customers at the start of the horizon", "customers",
+                                      ge=0)
+    new_customers_per_month: float = plain(1.0, "Customers won each month", "customers/month",
+                                           ge=0)
+    churn_annual: float = plain(0.10, "Share of customers lost per year (annual terms leave "
+                                "at renewal)", "share/yr", ge=0.0, le=1.0)
+    seats_per_customer: float = plain(15.0, "Users per customer when they join", "seats", gt=0)
+    seat_growth_annual: float = plain(0.05, "Net growth of users per customer per year "
+                                      "(negative shrinks)", "share/yr", ge=-0.9, le=5.0)
+    seat_volatility_annual: float = plain(
+        0.10, "Yearly standard deviation of a customer's user count: gross additions and "
+        "reductions around the growth", "share/yr", ge=0.0, le=2.0)
+    product_mix: dict[str, float] = Field(
+        description="Share of users on each base product; shares add up to 1")
+    addons: dict[str, float] = Field(
+        default_factory=dict, description="Share of users who also take an add-on (each 0..1)")
+    term_mix: dict[str, float] = Field(
+        default_factory=lambda: {"monthly": 0.2, "annual_billed_monthly": 0.5,
+                                 "annual_upfront": 0.3},
+        description="Share of customers on each term: monthly, annual_billed_monthly, "
+        "annual_upfront; adds up to 1")
+    contract_policy: Literal["mirror", "flexible"] = plain(
+        "mirror", "mirror: the customer is bound like the partner; flexible: the customer may "
+        "drop seats mid-term and the partner pays for them until renewal")
+    support_tier: str = plain("included", "Support tier sold to this segment (see support.tiers)")
+    payment_mix: dict[str, float] = Field(
+        default_factory=lambda: {"card": 0.5, "ach": 0.2, "invoice": 0.3},
+        description="Share of billings paid by card, ach (debit) and invoice; adds up to 1")
+    prepay_discount: float = plain(0.0, "Discount given for paying an annual term upfront",
+                                   "share", ge=0.0, le=0.5)
+    markup_vs_list: float = plain(0.0, "Sell price above (+) or below (-) list price", "share",
+                                  ge=-0.5, le=2.0)
+
+    @field_validator("product_mix")
+    @classmethod
+    def _product_mix(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v:
+            raise PydanticCustomError("empty_mix", "product_mix is empty; name at least one "
+                                      "product with share 1")
+        _check_mix(v, "product_mix")
+        return v
+
+    @field_validator("addons")
+    @classmethod
+    def _addons(cls, v: dict[str, float]) -> dict[str, float]:
+        for key, share in v.items():
+            if not (0.0 <= share <= 1.0):
+                raise PydanticCustomError(
+                    "share_range", "addons share of '{key}' is {share}; it must be between 0 "
+                    "and 1", {"key": key, "share": share})
+        return v
+
+    @field_validator("term_mix")
+    @classmethod
+    def _term_mix(cls, v: dict[str, float]) -> dict[str, float]:
+        _check_mix(v, "term_mix", TERM_KEYS)
+        return {k: float(v.get(k, 0.0)) for k in TERM_KEYS}
+
+    @field_validator("payment_mix")
+    @classmethod
+    def _payment_mix(cls, v: dict[str, float]) -> dict[str, float]:
+        _check_mix(v, "payment_mix", PAYMENT_KEYS)
+        return {k: float(v.get(k, 0.0)) for k in PAYMENT_KEYS}
+
+
+# --------------------------------------------------------------------------------------------
+# Support
+# --------------------------------------------------------------------------------------------
+class SupportTier(Frozen):
+    """A support plan the partner sells, priced per seat per month."""
+
+    price_per_seat_month: Money = plain(0.0, "Price to the customer", "currency/seat/month")
+    tickets_per_seat_month: float = sourced(
+        "tickets_per_seat_month", "Tickets raised per user per month", "tickets/seat/month",
+        ge=0.0, le=10.0)
+    minutes_per_ticket: float = sourced("minutes_per_ticket", "Level-1 handling time",
+                                        "minutes", gt=0.0, le=600.0)
+    escalation_rate: float = sourced("escalation_rate", "Share of tickets escalated", "share",
+                                     ge=0.0, le=1.0)
+    escalation_minutes: float = sourced("escalation_minutes",
+                                        "Extra partner minutes per escalated ticket", "minutes",
+                                        ge=0.0, le=1200.0)
+    coverage: Literal["business_hours", "24x7"] = plain(
+        "business_hours", "business_hours, or 24x7 (a staffing floor of 168 h/week)")
+
+
+def _default_tiers() -> dict[str, SupportTier]:
+    return {
+        "included": SupportTier(
+            tickets_per_seat_month=catalog.value("tickets_per_seat_month_included")),
+        "standard": SupportTier(
+            price_per_seat_month=catalog.value("standard_support_price_per_seat_month")),
+        "premium_247": SupportTier(
+            price_per_seat_month=catalog.value("premium_support_price_per_seat_month"),
+            coverage="24x7"),
+    }
+
+
+class Support(Frozen):
+    """Support the partner sells and the labor behind it; the vendor plan of a direct partner."""
+
+    tiers: dict[str, SupportTier] = Field(
+        default_factory=_default_tiers,
+        description="Tiers by name; defaults: included (no price), standard, premium_247")
+    labor_rate_per_hour: Money = sourced("labor_rate_per_hour", "Loaded cost of a support "
+                                         "engineer", "currency/hour")
+    utilization: float = sourced("utilization", "Share of paid hours spent on tickets", "share",
+                                 gt=0.0, le=1.0)
+    staff_on_shift_247: float = plain(1.0, "Engineers on shift at every hour for a 24x7 tier",
+                                      "people", ge=0.0)
+    vendor_plan: str | None = Field(
+        default=None,
+        description="Microsoft support plan a direct partner must hold: "
+        + " or ".join(VENDOR_PLANS) + "; empty for none",
+        json_schema_extra={"unit": "", "source": FACTS[
+            "advanced_support_for_partners_per_year"].source, "confidence": "stale"})
+    vendor_plan_cost_per_year: Money | None = Field(
+        default=None, description="Yearly price of the vendor plan; empty means the catalog's",
+        json_schema_extra={"unit": "currency/yr"})
+
+    @field_validator("vendor_plan")
+    @classmethod
+    def _plan(cls, v: str | None) -> str | None:
+        if v is not None and v not in VENDOR_PLANS:
+            raise PydanticCustomError(
+                "unknown_vendor_plan", "unknown vendor plan '{v}'; allowed: {allowed}",
+                {"v": v, "allowed": ", ".join(VENDOR_PLANS)})
+        return v
+
+    @property
+    def vendor_plan_yearly_cost(self) -> float:
+        """Yearly cost of the vendor plan (0 when there is none)."""
+        if self.vendor_plan is None:
+            return 0.0
+        if self.vendor_plan_cost_per_year is not None:
+            return self.vendor_plan_cost_per_year
+        return catalog.value(VENDOR_PLANS[self.vendor_plan])
+
+
+# --------------------------------------------------------------------------------------------
+# Costs, services, billing
+# --------------------------------------------------------------------------------------------
+class Costs(Frozen):
+    """The cost-of-service lines (seed 004, 'Microsoft CSP Cost of Doing Business')."""
+
+    card_fee_rate: float = sourced("card_fee_rate", "Card processing, share of the amount",
+                                   "share", ge=0.0, le=0.2)
+    card_fee_per_charge: Money = sourced("card_fee_per_charge", "Card processing per charge",
+                                         "currency/charge")
+    ach_fee_rate: float = sourced("ach_fee_rate", "Debit (ACH) fee, share of the amount",
+                                  "share", ge=0.0, le=0.2)
+    ach_fee_cap: Money = sourced("ach_fee_cap", "Cap of the debit fee per charge",
+                                 "currency/charge")
+    license_admin_per_seat_change: Money = sourced(
+        "license_admin_per_seat_change", "Admin per license added, removed or provisioned",
+        "currency/change")
+    accounting_per_invoice: Money = sourced("accounting_per_invoice", "Invoicing and "
+                                            "collection work per invoice", "currency/invoice")
+    accounting_per_month: Money = sourced("accounting_per_month", "Monthly close and vendor "
+                                          "reconciliation", "currency/month")
+    compliance_per_year: Money = sourced("compliance_per_year", "PCI and other compliance",
+                                         "currency/yr")
+    systems_per_year: Money = sourced("systems_per_year", "Ticketing, billing, PSA/CRM",
+                                      "currency/yr")
+    systems_per_seat_month: Money = sourced("systems_per_seat_month", "Per-seat tools (RMM, "
+                                            "security)", "currency/seat/month")
+    commission_rate: float = sourced("commission_rate", "Sales commission on recurring "
+                                     "revenue (flat)", "share", ge=0.0, le=0.5)
+    acquisition_cost_per_customer: Money = sourced(
+        "acquisition_cost_per_customer", "Marketing and sales per new customer",
+        "currency/customer")
+    bad_debt_rate: float = sourced("bad_debt_rate", "Share of billings never collected",
+                                   "share", ge=0.0, le=0.5)
+
+
+class Services(Frozen):
+    """One-time projects sold to new customers."""
+
+    onboarding_price_per_customer: Money = sourced(
+        "onboarding_price_per_customer", "Onboarding project price", "currency/customer")
+    onboarding_cost_per_customer: Money = sourced(
+        "onboarding_cost_per_customer", "Onboarding delivery cost", "currency/customer")
+    deployment_price_per_seat: Money = plain(0.0, "Deployment or migration price per new seat",
+                                             "currency/seat")
+    deployment_cost_per_seat: Money = plain(0.0, "Deployment or migration cost per new seat",
+                                            "currency/seat")
+
+
+class Billing(Frozen):
+    """When customers pay."""
+
+    dso_days: int = sourced("dso_days", "Days to collect an invoice", "days", ge=0, le=180)
+
+
+class Thresholds(Frozen):
+    """Microsoft programme thresholds (warnings in the result, not errors)."""
+
+    direct_bill_min_ttm_revenue: Money | None = Field(
+        default=None, description="Direct-bill minimum trailing-12-month revenue; empty means "
+        "the dated default (1,000,000 from 2025-10-01; 300,000 before)",
+        json_schema_extra={"unit": "currency/12 months",
+                           "source": FACTS["direct_bill_min_ttm_revenue"].source,
+                           "confidence": "sourced"})
+    indirect_reseller_min_ttm_revenue: Money = sourced(
+        "indirect_reseller_min_ttm_revenue", "Indirect reseller minimum per tenant",
+        "currency/12 months")
+
+
+# --------------------------------------------------------------------------------------------
+# The scenario
+# --------------------------------------------------------------------------------------------
+class Scenario(Frozen):
+    """One partner's business: the root of a scenario file.
+
+    Example:
+        >>> s = Scenario.model_validate({"name": "x", "segments": [{"name": "SMB",
+        ...     "product_mix": {"m365_business_basic": 1}}]})
+        >>> s.with_overrides({"channel.model": "direct",
+        ...     "support.vendor_plan": "advanced_support_for_partners"}).channel.model
+        'direct'
+    """
+
+    name: str = Field(min_length=1, description="Short name of the scenario")
+    description: str = plain("", "Who this scenario describes")
+    horizon_months: int = plain(36, "Months simulated", "months", ge=1, le=240)
+    start_month: dt.date = plain(dt.date(2026, 1, 1), "First month simulated (YYYY-MM)")
+    currency: str = plain("USD", "Currency of every amount (ISO code)", min_length=3,
+                          max_length=3)
+    discount_rate_annual: float = sourced("discount_rate_annual", "Discount rate for NPV",
+                                          "share/yr", ge=0.0, le=1.0)
+    terms: Terms = Field(default_factory=Terms, description="Term price factors")
+    channel: Channel = Field(default_factory=Channel, description="Direct or indirect")
+    products: tuple[ProductSpec, ...] = Field(
+        default=(), description="Catalog overrides and products of your own")
+    segments: tuple[Segment, ...] = Field(min_length=1, description="Customer segments")
+    support: Support = Field(default_factory=Support, description="Support tiers and labor")
+    costs: Costs = Field(default_factory=Costs, description="Cost-of-service lines")
+    services: Services = Field(default_factory=Services, description="One-time projects")
+    billing: Billing = Field(default_factory=Billing, description="Collection terms")
+    thresholds: Thresholds = Field(default_factory=Thresholds, description="Programme minimums")
+
+    @field_validator("start_month", mode="before")
+    @classmethod
+    def _month(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            text = v.strip()
+            try:
+                if len(text) == 7:
+                    return dt.date.fromisoformat(text + "-01")
+                return dt.date.fromisoformat(text).replace(day=1)
+            except ValueError:
+                raise PydanticCustomError(
+                    "month", "'{v}' is not a month; write it as YYYY-MM, e.g. 2026-01",
+                    {"v": v}) from None
+        if isinstance(v, dt.date):
+            return v.replace(day=1)
+        return v
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        if not v.isalpha():
+            raise PydanticCustomError("currency", "'{v}' is not a currency code like USD or EUR",
+                                      {"v": v})
+        return v.upper()
+
+    @field_serializer("start_month")
+    def _ser_month(self, v: dt.date) -> str:
+        return v.strftime("%Y-%m")
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        known = self.product_ids_known()
+        ids = [p.id for p in self.products]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise _located(("products",), dupes, "product listed twice: {value}; list each "
+                           "product once")
+        for i, seg in enumerate(self.segments):
+            for field_name in ("product_mix", "addons"):
+                for pid in getattr(seg, field_name):
+                    if pid not in known:
+                        raise _located(
+                            ("segments", i, field_name, pid), pid,
+                            "unknown product {value}; allowed: " + ", ".join(sorted(known))
+                            + " (or add it under products with a list_price_per_seat_month)")
+            if seg.support_tier not in self.support.tiers:
+                raise _located(("segments", i, "support_tier"), seg.support_tier,
+                               "unknown support tier {value}; allowed: "
+                               + ", ".join(self.support.tiers))
+            if seg.term_mix["monthly"] > 0:
+                for pid in list(seg.product_mix) + list(seg.addons):
+                    if "monthly" not in self.product_terms(pid):
+                        raise _located(
+                            ("segments", i, "term_mix", "monthly"), seg.term_mix["monthly"],
+                            f"product '{pid}' has no monthly term, so term_mix.monthly must "
+                            "be 0 in a segment that sells it (got {value})")
+        names = [s.name for s in self.segments]
+        if len(set(names)) != len(names):
+            raise _located(("segments",), names, "segment names must differ; got {value}")
+        if self.channel.model == "direct" and self.support.vendor_plan is None:
+            raise _located(
+                ("support", "vendor_plan"), None,
+                "a direct channel needs a Microsoft support plan; got {value}; allowed: "
+                + ", ".join(VENDOR_PLANS))
+        return self
+
+    # -- helpers used by the engine and the views -------------------------------------------
+    def product_ids_known(self) -> set[str]:
+        """Catalog ids plus the scenario's own products."""
+        return set(PRODUCTS) | {p.id for p in self.products}
+
+    def product_spec(self, pid: str) -> ProductSpec | None:
+        """The scenario's override entry for a product, if any."""
+        for p in self.products:
+            if p.id == pid:
+                return p
+        return None
+
+    def product_terms(self, pid: str) -> tuple[str, ...]:
+        """Terms offered for a product (scenario override, else catalog)."""
+        spec = self.product_spec(pid)
+        if spec is not None and spec.terms is not None:
+            return tuple(spec.terms)
+        if pid in PRODUCTS:
+            return PRODUCTS[pid].terms
+        return ("monthly", "annual")
+
+    def product_name(self, pid: str) -> str:
+        """Display name of a product."""
+        spec = self.product_spec(pid)
+        if spec is not None and spec.name:
+            return spec.name
+        return PRODUCTS[pid].name if pid in PRODUCTS else pid
+
+    def list_price(self, pid: str, when: dt.date) -> float:
+        """List price (per seat per month, annual term) of a product in force on a date."""
+        spec = self.product_spec(pid)
+        price: float | None = None
+        if spec is not None and spec.list_price_per_seat_month is not None:
+            price = spec.list_price_per_seat_month
+        elif pid in PRODUCTS:
+            price = PRODUCTS[pid].price_on(when)
+        if spec is not None:
+            for change in sorted(spec.price_changes, key=lambda c: c.effective):
+                if change.effective <= when:
+                    price = change.list_price_per_seat_month
+        assert price is not None
+        return float(price)
+
+    def partner_discount(self, pid: str) -> float:
+        """Partner margin (share of list) for a product."""
+        spec = self.product_spec(pid)
+        if spec is not None and spec.partner_discount is not None:
+            return spec.partner_discount
+        return self.channel.partner_discount
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A new validated scenario with dotted-path overrides; this one is untouched.
+
+        Example:
+            >>> s = Scenario.model_validate({"name": "x", "segments": [{"name": "SMB",
+            ...     "product_mix": {"m365_business_basic": 1}}]})
+            >>> s.with_overrides({"segments.0.churn_annual": 0.2}).segments[0].churn_annual
+            0.2
+        """
+        from .io import apply_overrides
+
+        return apply_overrides(self, overrides)
+
+    def to_yaml(self) -> str:
+        """The scenario as YAML text that loads back to an equal scenario."""
+        from .io import dump_yaml
+
+        return dump_yaml(self)
+
+
+def _located(loc: tuple[Any, ...], value: Any, message: str) -> Exception:
+    """An error that carries its own field path (the model validator's loc is the root)."""
+    from .errors import LocatedError
+
+    return LocatedError(loc, value, message.replace("{value}", repr(value)))

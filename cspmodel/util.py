@@ -1,0 +1,63 @@
+"""Small helpers shared by the command line and the views: atomic writes, money formatting.
+
+Example:
+    >>> money(1234567.8, "USD")
+    'USD 1,234,568'
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write text to ``path`` through a temporary file and a rename: never a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def publish_dir(staging: Path, target: Path) -> None:
+    """Move a fully written staging folder's files into ``target`` (created if needed)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for item in staging.iterdir():
+        dest = target / item.name
+        if dest.is_dir():
+            shutil.rmtree(dest)
+        os.replace(item, dest)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def money(amount: float, currency: str = "USD", decimals: int = 0) -> str:
+    """Format an amount with its currency and thousands separators.
+
+    Example:
+        >>> money(-1500, "EUR")
+        'EUR -1,500'
+    """
+    if amount is None or (isinstance(amount, float) and math.isnan(amount)):
+        return "n/a"
+    return f"{currency} {amount:,.{decimals}f}"
+
+
+def percent(share: float, decimals: int = 1) -> str:
+    """Format a share as a percentage.
+
+    Example:
+        >>> percent(0.1234)
+        '12.3%'
+    """
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return "n/a"
+    return f"{100 * share:.{decimals}f}%"
