@@ -7,12 +7,16 @@ Example:
 
 from .errors import Problem, ScenarioError
 from .io import apply_overrides, load_scenario, load_scenario_text
+from .result import Result, compare, simulate
 from .schema import Scenario
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Problem",
+    "Result",
+    "compare",
+    "simulate",
     "Scenario",
     "ScenarioError",
     "apply_overrides",

@@ -1,0 +1,482 @@
+"""The economics engine: vectorized numpy over (paths, segments, cohorts, products), month by month.
+
+The rules are in ``docs/engine.md``. The state of the book is held in arrays shaped
+``(paths, segments, cohorts)``: 25 cohorts per segment (the monthly term, and twelve anniversary
+phases for each of the two annual terms). Each month is a handful of array operations over every
+path, segment and cohort at once; products enter through one matrix product with the cohorts'
+locked prices. ``paths=None`` is the deterministic expected-value run (one path).
+
+Example:
+    >>> import cspmodel
+    >>> s = cspmodel.load_scenario("scenarios/small_indirect_msp.yaml")  # doctest: +SKIP
+    >>> cspmodel.simulate(s).summary["operating_profit"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr
+
+from .catalog import annual_billed_monthly_factor_on
+from .schema import TERM_KEYS, Scenario
+
+N_PHASES = 12
+N_COHORTS = 1 + 2 * N_PHASES
+# cohort layout: 0 = monthly term (M), 1..12 = annual billed monthly (B, phase 0..11),
+# 13..24 = annual upfront (U, phase 0..11)
+IS_M = np.zeros(N_COHORTS, dtype=bool)
+IS_M[0] = True
+IS_B = np.zeros(N_COHORTS, dtype=bool)
+IS_B[1:13] = True
+IS_U = np.zeros(N_COHORTS, dtype=bool)
+IS_U[13:] = True
+PHASE = np.concatenate([[-1], np.arange(12), np.arange(12)])
+
+PRODUCT_LINES = ("license_resale", "license_cost", "stranded_seats", "distributor_margin")
+SEGMENT_LINES = (
+    "support_plans", "services", "support_labor", "escalation_fees", "services_cost",
+    "per_seat_tools", "card_processing", "ach_fees", "license_admin", "accounting",
+    "commissions", "acquisition", "bad_debt",
+)
+COMPANY_LINES = (
+    "support_247_floor", "accounting", "compliance", "systems", "vendor_support_plan",
+    "direct_programme", "distributor_fees",
+)
+STATEMENT_OF_LINE = {
+    "license_resale": "revenue", "support_plans": "revenue", "services": "revenue",
+    "license_cost": "cost_of_sales", "stranded_seats": "cost_of_sales",
+    "distributor_margin": "cost_of_sales", "support_labor": "cost_of_sales",
+    "support_247_floor": "cost_of_sales", "escalation_fees": "cost_of_sales",
+    "services_cost": "cost_of_sales", "per_seat_tools": "cost_of_sales",
+    "card_processing": "operating_costs", "ach_fees": "operating_costs",
+    "license_admin": "operating_costs", "accounting": "operating_costs",
+    "compliance": "operating_costs", "systems": "operating_costs",
+    "commissions": "operating_costs", "acquisition": "operating_costs",
+    "bad_debt": "operating_costs", "vendor_support_plan": "operating_costs",
+    "direct_programme": "operating_costs", "distributor_fees": "operating_costs",
+}
+RECURRING_LINES = ("license_resale", "support_plans")
+
+
+def add_months(start: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` after ``start`` (negative goes back).
+
+    Example:
+        >>> add_months(dt.date(2026, 1, 1), -12)
+        datetime.date(2025, 1, 1)
+    """
+    index = start.year * 12 + (start.month - 1) + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass
+class Inputs:
+    """Every number the core needs, as arrays with a leading paths axis.
+
+    Per-segment drivers have shape ``(P, S)``; company drivers ``(P, 1)``. The uncertainty
+    layer replaces any of them with draws, one per path.
+    """
+
+    scenario: Scenario
+    segments: list[str]
+    products: list[str]
+    share: np.ndarray  # (S, K) licences of product k per user of segment s
+    locked: np.ndarray  # (K, Q, H) list price x term factor locked by cohort q in month m
+    drivers: dict[str, np.ndarray]
+    tier_index: np.ndarray  # (S,) index of the segment's support tier among the 24x7 tiers, -1
+    n_247: int
+    is_direct: bool
+    flexible: np.ndarray  # (S,) bool
+    horizon: int
+    partner_discount: np.ndarray  # (K,)
+
+    @property
+    def n_paths(self) -> int:
+        return max(v.shape[0] for v in self.drivers.values())
+
+
+SEGMENT_DRIVERS = (
+    "customers_at_start", "new_customers_per_month", "churn_annual", "seats_per_customer",
+    "seat_growth_annual", "seat_volatility_annual", "prepay_discount", "markup_vs_list",
+)
+TIER_DRIVERS = (
+    "price_per_seat_month", "tickets_per_seat_month", "minutes_per_ticket", "escalation_rate",
+    "escalation_minutes",
+)
+
+
+def build_inputs(scenario: Scenario) -> Inputs:
+    """Turn a validated scenario into the arrays of the core (one deterministic path).
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> build_inputs(s).locked.shape
+        (1, 25, 36)
+    """
+    segs = scenario.segments
+    products: list[str] = []
+    for seg in segs:
+        for pid in list(seg.product_mix) + list(seg.addons):
+            if pid not in products:
+                products.append(pid)
+    S, K, H = len(segs), len(products), scenario.horizon_months
+    share = np.zeros((S, K))
+    for i, seg in enumerate(segs):
+        for pid, v in list(seg.product_mix.items()) + list(seg.addons.items()):
+            share[i, products.index(pid)] += v
+
+    # list price x factor by lock month t = -12 .. H-1, for each term type
+    t_all = np.arange(-12, H)
+    dates = [add_months(scenario.start_month, int(t)) for t in t_all]
+    lp = np.array([[scenario.list_price(pid, d) for d in dates] for pid in products])  # (K, T)
+    terms = scenario.terms
+    f_m = np.full(len(dates), terms.monthly_term_factor)
+    if terms.annual_billed_monthly_factor is not None:
+        f_b = np.full(len(dates), terms.annual_billed_monthly_factor)
+    else:
+        f_b = np.array([annual_billed_monthly_factor_on(d) for d in dates])
+    f_u = np.full(len(dates), terms.annual_upfront_factor)
+    factor_by_type = np.stack([f_m, f_b, f_u])  # (3, T)
+    cohort_type = np.where(IS_M, 0, np.where(IS_B, 1, 2))
+    months = np.arange(H)
+    lock_month = np.where(
+        IS_M[:, None], months[None, :],
+        months[None, :] - np.mod(months[None, :] - PHASE[:, None], N_PHASES),
+    )  # (Q, H), may be negative (terms started before the horizon)
+    idx = lock_month + 12
+    locked = lp[:, idx] * factor_by_type[cohort_type[:, None], idx][None, :, :]  # (K, Q, H)
+
+    drivers: dict[str, np.ndarray] = {}
+    for name in SEGMENT_DRIVERS:
+        drivers[name] = np.array([[float(getattr(seg, name)) for seg in segs]])
+    for key in TERM_KEYS:
+        drivers[f"term_{key}"] = np.array([[seg.term_mix[key] for seg in segs]])
+    for key in ("card", "ach", "invoice"):
+        drivers[f"pay_{key}"] = np.array([[seg.payment_mix[key] for seg in segs]])
+    tiers = scenario.support.tiers
+    for name in TIER_DRIVERS:
+        drivers[f"tier_{name}"] = np.array(
+            [[float(getattr(tiers[seg.support_tier], name)) for seg in segs]])
+    tier_names_247 = [n for n, t in tiers.items() if t.coverage == "24x7"]
+    tier_index = np.array([tier_names_247.index(seg.support_tier)
+                           if seg.support_tier in tier_names_247 else -1 for seg in segs])
+
+    sup, costs, services, ch = scenario.support, scenario.costs, scenario.services, scenario.channel
+    company = {
+        "discount_rate_annual": scenario.discount_rate_annual,
+        "labor_rate_per_hour": sup.labor_rate_per_hour,
+        "utilization": sup.utilization,
+        "staff_on_shift_247": sup.staff_on_shift_247,
+        "vendor_plan_per_year": sup.vendor_plan_yearly_cost if ch.model == "direct" else 0.0,
+        "card_fee_rate": costs.card_fee_rate,
+        "card_fee_per_charge": costs.card_fee_per_charge,
+        "ach_fee_rate": costs.ach_fee_rate,
+        "ach_fee_cap": costs.ach_fee_cap,
+        "license_admin_per_seat_change": costs.license_admin_per_seat_change,
+        "accounting_per_invoice": costs.accounting_per_invoice,
+        "accounting_per_month": costs.accounting_per_month,
+        "compliance_per_year": costs.compliance_per_year,
+        "systems_per_year": costs.systems_per_year,
+        "systems_per_seat_month": costs.systems_per_seat_month,
+        "commission_rate": costs.commission_rate,
+        "acquisition_cost_per_customer": costs.acquisition_cost_per_customer,
+        "bad_debt_rate": costs.bad_debt_rate,
+        "onboarding_price_per_customer": services.onboarding_price_per_customer,
+        "onboarding_cost_per_customer": services.onboarding_cost_per_customer,
+        "deployment_price_per_seat": services.deployment_price_per_seat,
+        "deployment_cost_per_seat": services.deployment_cost_per_seat,
+        "dso_days": float(scenario.billing.dso_days),
+        "dpo_days": float(ch.payment_days),
+        "distributor_margin": ch.indirect.distributor_margin if ch.model == "indirect" else 0.0,
+        "distributor_fee_per_month": (ch.indirect.distributor_fee_per_month
+                                      if ch.model == "indirect" else 0.0),
+        "escalation_fee_per_ticket": (ch.indirect.escalation_fee_per_ticket
+                                      if ch.model == "indirect" else 0.0),
+        "direct_programme_per_year": (
+            ch.direct.billing_platform_per_year + ch.direct.provisioning_per_year
+            + ch.direct.portal_per_year + ch.direct.training_per_year
+            + ch.direct.compliance_per_year) if ch.model == "direct" else 0.0,
+    }
+    for name, v in company.items():
+        drivers[name] = np.array([[float(v)]])
+    return Inputs(
+        scenario=scenario,
+        segments=[s.name for s in segs],
+        products=products,
+        share=share,
+        locked=locked,
+        drivers=drivers,
+        tier_index=tier_index,
+        n_247=len(tier_names_247),
+        is_direct=ch.model == "direct",
+        flexible=np.array([seg.contract_policy == "flexible" for seg in segs]),
+        horizon=H,
+        partner_discount=np.array([scenario.partner_discount(pid) for pid in products]),
+    )
+
+
+@dataclass
+class CoreOutput:
+    """Raw arrays from the core, months last."""
+
+    product_lines: np.ndarray  # (P, S, K, 4, H)
+    segment_lines: np.ndarray  # (P, S, 13, H)
+    company_lines: np.ndarray  # (P, 7, H)
+    customers: np.ndarray  # (P, S, H)
+    seats: np.ndarray  # (P, S, H)
+    new_customers: np.ndarray  # (P, S, H)
+    churned_customers: np.ndarray  # (P, S, H)
+    billings: np.ndarray  # (P, S, H) everything billed to customers
+    vendor_billings: np.ndarray  # (P, H)
+    deferred_opening: np.ndarray  # (P,)
+    prepaid_opening: np.ndarray  # (P,)
+    cash_in: np.ndarray  # (P, H)
+    cash_out: np.ndarray  # (P, H)
+    receivables: np.ndarray  # (P, H)
+    payables: np.ndarray  # (P, H)
+
+
+def _lag_split(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    months = days / 30.0
+    whole = np.floor(months)
+    return whole.astype(int), months - whole
+
+
+def lagged(amounts: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Pay ``amounts`` (P, H) after ``days`` (P, 1): a month is 30 days, fractions split.
+
+    Example:
+        >>> lagged(np.array([[100.0, 0, 0]]), np.array([[45.0]]))
+        array([[ 0., 50., 50.]])
+    """
+    P, H = amounts.shape
+    whole, frac = _lag_split(np.broadcast_to(days, (P, 1)).astype(float))
+    out = np.zeros((P, H))
+    for w in np.unique(whole):
+        rows = whole[:, 0] == w
+        fr = frac[rows]
+        if w < H:
+            out[rows, w:] += amounts[rows, : H - w] * (1.0 - fr)
+        if w + 1 < H:
+            out[rows, w + 1:] += amounts[rows, : H - w - 1] * fr
+    return out
+
+
+def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
+    """Run every month for every path at once. ``new_from`` (P,) stops new customers from
+    that month on (used for net revenue retention); None lets them join throughout."""
+    d = inp.drivers
+    P = inp.n_paths
+    S, K = inp.share.shape
+    H = inp.horizon
+    Q = N_COHORTS
+
+    def seg(name: str) -> np.ndarray:  # (P, S)
+        return np.broadcast_to(d[name], (P, S)).astype(float)
+
+    def com(name: str) -> np.ndarray:  # (P, 1)
+        return np.broadcast_to(d[name], (P, 1)).astype(float)
+
+    n0, new_n = seg("customers_at_start"), seg("new_customers_per_month")
+    churn, spc = seg("churn_annual"), seg("seats_per_customer")
+    pd_, markup = seg("prepay_discount"), seg("markup_vs_list")
+    mu = (1.0 + seg("seat_growth_annual")) ** (1.0 / 12.0) - 1.0
+    sigma = seg("seat_volatility_annual") / np.sqrt(12.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(sigma > 0, mu / np.where(sigma > 0, sigma, 1.0), 0.0)
+        add_rate = np.where(sigma > 0, mu * ndtr(z) + sigma * np.exp(-0.5 * z * z)
+                            / np.sqrt(2 * np.pi), np.maximum(mu, 0.0))
+    red_rate = add_rate - mu
+    hazard_m = 1.0 - (1.0 - churn) ** (1.0 / 12.0)
+
+    # term shares per cohort: (P, S, Q)
+    t_m, t_b, t_u = seg("term_monthly"), seg("term_annual_billed_monthly"), seg(
+        "term_annual_upfront")
+    q_share = np.zeros((P, S, Q))
+    q_share[:, :, 0] = t_m
+    q_share[:, :, 1:13] = (t_b / 12.0)[:, :, None]
+    q_share[:, :, 13:] = (t_u / 12.0)[:, :, None]
+    new_share = np.zeros((P, S, Q))  # filled per month (phase of the month)
+
+    N = n0[:, :, None] * q_share
+    Su = N * spc[:, :, None]
+    C = Su.copy()
+    A = np.zeros_like(C)
+
+    share = inp.share  # (S, K)
+    mk = 1.0 + markup  # (P, S)
+    disc = inp.partner_discount  # (K,)
+    dm = com("distributor_margin")  # (P, 1)
+    flex = inp.flexible[None, :, None]  # (1, S, 1)
+    mb = (IS_M | IS_B)[None, None, :]
+    u_mask = IS_U[None, None, :]
+
+    tier_price = seg("tier_price_per_seat_month")
+    tps = seg("tier_tickets_per_seat_month")
+    esc = seg("tier_escalation_rate")
+    minutes = tps * (seg("tier_minutes_per_ticket") + esc * seg("tier_escalation_minutes"))
+    util, rate = com("utilization"), com("labor_rate_per_hour")
+    pay_card, pay_ach = seg("pay_card"), seg("pay_ach")
+    card_rate, card_fix = com("card_fee_rate"), com("card_fee_per_charge")
+    ach_rate, ach_cap = com("ach_fee_rate"), com("ach_fee_cap")
+    bad_rate = com("bad_debt_rate")
+    onb_price = com("onboarding_price_per_customer") + spc * com("deployment_price_per_seat")
+    onb_cost = com("onboarding_cost_per_customer") + spc * com("deployment_cost_per_seat")
+    share_sum = share.sum(axis=1)[None, :]  # (1, S)
+    has_support_price = (tier_price > 0)[:, :, None]  # (P, S, 1)
+    floor_hours = 168.0 * 52.0 / 12.0 * com("staff_on_shift_247")  # (P, 1)
+
+    # opening balances of the initial upfront cohorts (phase >= 1 has phase months left)
+    months_left0 = np.where(IS_U, np.where(PHASE == 0, 0, PHASE), 0).astype(float)  # (Q,)
+    price0 = inp.locked[:, :, 0]  # (K, Q) locked at month 0 (lock date before the horizon)
+    sell0 = np.einsum("sk,kq->sq", share, price0)  # (S, Q)
+    cost_rate_k = (1.0 - disc)[:, None] * price0  # (K, Q)
+    cost0 = np.einsum("sk,kq->sq", share, cost_rate_k)[None] + dm[:, :, None] * sell0[None]
+    deferred_opening = (C * months_left0 * sell0[None] * (mk * (1 - pd_))[:, :, None]).sum((1, 2))
+    prepaid_opening = (C * months_left0 * cost0).sum((1, 2))
+
+    out_k = np.zeros((P, S, K, len(PRODUCT_LINES), H))
+    out_s = np.zeros((P, S, len(SEGMENT_LINES), H))
+    out_c = np.zeros((P, len(COMPANY_LINES), H))
+    customers = np.zeros((P, S, H))
+    seats = np.zeros((P, S, H))
+    new_c = np.zeros((P, S, H))
+    churned_c = np.zeros((P, S, H))
+    billings = np.zeros((P, S, H))
+    vendor_b = np.zeros((P, H))
+    collectible_now = np.zeros((P, H))
+    collectible_inv = np.zeros((P, H))
+
+    stack = np.zeros((P, S, 6, Q))
+    for m in range(H):
+        phase = m % N_PHASES
+        renew = IS_M | (PHASE == phase)  # (Q,)
+        renew_u = renew & IS_U
+        months_left = np.where(IS_U, N_PHASES - np.mod(m - PHASE, N_PHASES), 0)  # (Q,)
+
+        # (a) seat changes
+        adds = add_rate[:, :, None] * Su
+        reds = red_rate[:, :, None] * Su
+        Su = Su + adds - reds
+        C = np.where(IS_M, Su, C + adds)
+        A = np.where(IS_U, A + adds, 0.0)
+
+        # (b) renewals
+        keep = np.where(IS_M, 1.0 - hazard_m[:, :, None], 1.0 - churn[:, :, None])
+        keep = np.where(renew, keep, 1.0)
+        churned_c[:, :, m] = (N * (1.0 - keep)).sum(axis=2)
+        churned_seats = Su * (1.0 - keep)
+        N = N * keep
+        Su = Su * keep
+        C = np.where(renew, Su, C)
+        A = np.where(renew, 0.0, A)
+
+        # (c) new customers
+        n_now = new_n if new_from is None else np.where((m >= new_from)[:, None], 0.0, new_n)
+        new_share[:] = 0.0
+        new_share[:, :, 0] = t_m
+        new_share[:, :, 1 + phase] = t_b
+        new_share[:, :, 13 + phase] = t_u
+        joined = n_now[:, :, None] * new_share
+        N = N + joined
+        Su = Su + joined * spc[:, :, None]
+        C = C + joined * spc[:, :, None]
+
+        # seats per variant -> one matrix product with the locked prices
+        bill_mb = np.where(flex, Su, C)
+        stack[:, :, 0] = np.where(mb, bill_mb, ((C - A) * (1.0 - pd_[:, :, None]) + A))
+        stack[:, :, 1] = np.where(mb, bill_mb, np.where(
+            renew_u, 12.0 * C * (1.0 - pd_[:, :, None]), adds * months_left))
+        stack[:, :, 2] = np.where(mb, bill_mb, C)
+        stack[:, :, 3] = np.where(mb & flex, C - Su, 0.0)
+        stack[:, :, 4] = C
+        stack[:, :, 5] = np.where(mb, C, np.where(renew_u, 12.0 * C, adds * months_left))
+        priced = stack @ inp.locked[:, :, m].T  # (P, S, 6, K)
+        priced = priced * share[None, :, None, :]
+        lic_rev = priced[:, :, 0] * mk[:, :, None]
+        lic_bill = priced[:, :, 1] * mk[:, :, None]
+        out_k[:, :, :, 0, m] = lic_rev
+        out_k[:, :, :, 1, m] = priced[:, :, 2] * (1.0 - disc)
+        out_k[:, :, :, 2, m] = priced[:, :, 3] * (1.0 - disc)
+        out_k[:, :, :, 3, m] = priced[:, :, 4] * dm[:, :, None]
+        vendor_b[:, m] = (priced[:, :, 5] * ((1.0 - disc) + dm[:, :, None])).sum(axis=(1, 2))
+
+        # support, services
+        users = Su.sum(axis=2)
+        sup_rev = users * tier_price
+        hours = users * minutes / 60.0 / util
+        n_joined = joined.sum(axis=2)
+        serv_rev = n_joined * onb_price
+        # per-cohort amounts for payment fees
+        wq = (share @ inp.locked[:, :, m]) * mk[:, :, None]  # (P, S, Q) price per user
+        amount_q = (stack[:, :, 1] * wq + Su * tier_price[:, :, None]
+                    + joined * onb_price[:, :, None])
+        charged = mb | (u_mask & (renew_u | has_support_price))
+        charges = np.where(charged, N, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_charge = np.where(charges > 0, amount_q / np.where(charges > 0, charges, 1), 0)
+        ach_q = np.where(charges > 0, charges * np.minimum(ach_rate[:, :, None] * per_charge,
+                                                           ach_cap[:, :, None]),
+                         ach_rate[:, :, None] * amount_q)
+        bill_total = lic_bill.sum(axis=2) + sup_rev + serv_rev
+        n_charges = charges.sum(axis=2)
+        card_fee = pay_card * (card_rate * bill_total + card_fix * n_charges)
+        ach_fee = pay_ach * ach_q.sum(axis=2)
+        lic_changes = ((adds + reds + churned_seats).sum(axis=2)
+                       + n_joined * spc) * share_sum
+        recurring = lic_rev.sum(axis=2) + sup_rev
+
+        out_s[:, :, 0, m] = sup_rev
+        out_s[:, :, 1, m] = serv_rev
+        out_s[:, :, 2, m] = hours * rate
+        out_s[:, :, 3, m] = users * tps * esc * com("escalation_fee_per_ticket")
+        out_s[:, :, 4, m] = n_joined * onb_cost
+        out_s[:, :, 5, m] = users * com("systems_per_seat_month")
+        out_s[:, :, 6, m] = card_fee
+        out_s[:, :, 7, m] = ach_fee
+        out_s[:, :, 8, m] = lic_changes * com("license_admin_per_seat_change")
+        out_s[:, :, 9, m] = n_charges * com("accounting_per_invoice")
+        out_s[:, :, 10, m] = recurring * com("commission_rate")
+        out_s[:, :, 11, m] = n_joined * com("acquisition_cost_per_customer")
+        out_s[:, :, 12, m] = bill_total * bad_rate
+        if inp.n_247:
+            for t in range(inp.n_247):
+                tier_hours = (hours * (inp.tier_index == t)[None, :]).sum(axis=1)
+                out_c[:, 0, m] += np.maximum(0.0, floor_hours[:, 0] - tier_hours) * rate[:, 0]
+
+        customers[:, :, m] = N.sum(axis=2)
+        seats[:, :, m] = users
+        new_c[:, :, m] = n_joined
+        billings[:, :, m] = bill_total
+        collect = bill_total * (1.0 - bad_rate)
+        collectible_now[:, m] = (collect * (pay_card + pay_ach)).sum(axis=1)
+        collectible_inv[:, m] = (collect * seg("pay_invoice")).sum(axis=1)
+
+    # company-level fixed lines
+    out_c[:, 1, :] = com("accounting_per_month")
+    out_c[:, 2, :] = com("compliance_per_year") / 12.0
+    out_c[:, 3, :] = com("systems_per_year") / 12.0
+    out_c[:, 4, :] = com("vendor_plan_per_year") / 12.0
+    out_c[:, 5, :] = com("direct_programme_per_year") / 12.0
+    out_c[:, 6, :] = com("distributor_fee_per_month")
+
+    cash_in = collectible_now + lagged(collectible_inv, com("dso_days"))
+    vendor_paid = lagged(vendor_b, com("dpo_days"))
+    # licence, stranded and distributor lines are paid through the vendor's bills; bad debt is
+    # billing never collected (no cash); every other cost is paid in the month
+    other_costs = (out_s[:, :, 2:12].sum(axis=(1, 2)) + out_c.sum(axis=1))
+    cash_out = vendor_paid + other_costs
+    receivables = np.cumsum(collectible_now + collectible_inv - cash_in, axis=1)
+    payables = np.cumsum(vendor_b - vendor_paid, axis=1)
+    return CoreOutput(
+        product_lines=out_k, segment_lines=out_s, company_lines=out_c, customers=customers,
+        seats=seats, new_customers=new_c, churned_customers=churned_c, billings=billings,
+        vendor_billings=vendor_b, deferred_opening=deferred_opening,
+        prepaid_opening=prepaid_opening, cash_in=cash_in, cash_out=cash_out,
+        receivables=receivables, payables=payables,
+    )

@@ -1,0 +1,426 @@
+"""``simulate`` and its ``Result``: the monthly statement, the ledger, headline metrics, warnings.
+
+Example:
+    >>> import cspmodel
+    >>> r = cspmodel.simulate(cspmodel.load_scenario("scenarios/small_indirect_msp.yaml"))
+    ... # doctest: +SKIP
+    >>> r.summary["gross_margin"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .catalog import direct_bill_threshold_on
+from .engine import (
+    COMPANY_LINES,
+    PRODUCT_LINES,
+    RECURRING_LINES,
+    SEGMENT_LINES,
+    STATEMENT_OF_LINE,
+    CoreOutput,
+    Inputs,
+    add_months,
+    build_inputs,
+    run_core,
+)
+from .schema import Scenario
+from .util import money
+
+MONTHLY_COLUMNS = (
+    "customers", "new_customers", "churned_customers", "seats", "billings", "revenue",
+    "license_resale", "support_plans", "services", "cost_of_sales", "gross_profit",
+    "operating_costs", "operating_profit", "cash_in", "cash_out", "net_cash", "cumulative_cash",
+    "deferred_revenue", "receivables", "payables", "prepaid_costs", "vendor_billings",
+    "bad_debt", "mrr",
+)
+SUMMARY_KEYS = (
+    "revenue", "gross_profit", "gross_margin", "operating_profit", "operating_margin", "npv",
+    "break_even_month", "cash_trough", "ending_mrr", "ending_arr", "ending_customers",
+    "ending_seats", "net_revenue_retention", "cac_payback_months", "ltv_to_cac",
+    "license_gross_margin", "revenue_per_seat_month", "profit_per_seat_month",
+)
+MAX_LIFETIME_MONTHS = 120.0
+
+
+def line_totals(core: CoreOutput) -> dict[str, np.ndarray]:
+    """Each ledger line summed over segments and products: (P, H) arrays."""
+    out: dict[str, np.ndarray] = {}
+    for i, name in enumerate(PRODUCT_LINES):
+        out[name] = out.get(name, 0) + core.product_lines[:, :, :, i].sum(axis=(1, 2))
+    for i, name in enumerate(SEGMENT_LINES):
+        out[name] = out.get(name, 0) + core.segment_lines[:, :, i].sum(axis=1)
+    for i, name in enumerate(COMPANY_LINES):
+        out[name] = out.get(name, 0) + core.company_lines[:, i]
+    return out
+
+
+def statements(core: CoreOutput) -> dict[str, np.ndarray]:
+    """The monthly statement of every path: name -> (P, H) array."""
+    lines = line_totals(core)
+    st: dict[str, np.ndarray] = {}
+    for kind in ("revenue", "cost_of_sales", "operating_costs"):
+        st[kind] = sum(v for k, v in lines.items() if STATEMENT_OF_LINE[k] == kind)
+    st["gross_profit"] = st["revenue"] - st["cost_of_sales"]
+    st["operating_profit"] = st["gross_profit"] - st["operating_costs"]
+    for name in ("license_resale", "support_plans", "services", "bad_debt"):
+        st[name] = lines[name]
+    st["mrr"] = sum(lines[k] for k in RECURRING_LINES)
+    st["customers"] = core.customers.sum(axis=1)
+    st["new_customers"] = core.new_customers.sum(axis=1)
+    st["churned_customers"] = core.churned_customers.sum(axis=1)
+    st["seats"] = core.seats.sum(axis=1)
+    st["billings"] = core.billings.sum(axis=1)
+    st["vendor_billings"] = core.vendor_billings
+    st["cash_in"] = core.cash_in
+    st["cash_out"] = core.cash_out
+    st["net_cash"] = core.cash_in - core.cash_out
+    st["cumulative_cash"] = np.cumsum(st["net_cash"], axis=1)
+    st["deferred_revenue"] = core.deferred_opening[:, None] + np.cumsum(
+        st["billings"] - st["revenue"], axis=1)
+    recognized_vendor = lines["license_cost"] + lines["stranded_seats"] + lines[
+        "distributor_margin"]
+    st["prepaid_costs"] = core.prepaid_opening[:, None] + np.cumsum(
+        core.vendor_billings - recognized_vendor, axis=1)
+    st["receivables"] = core.receivables
+    st["payables"] = core.payables
+    return st
+
+
+def metrics(st: dict[str, np.ndarray], retained_mrr: np.ndarray, inp: Inputs,
+            window_start: int) -> dict[str, np.ndarray]:
+    """Headline metrics per path (``docs/engine.md`` section 9): name -> (P,) array."""
+    H = inp.horizon
+    P = st["revenue"].shape[0]
+    rate = np.broadcast_to(inp.drivers["discount_rate_annual"], (P, 1))[:, 0]
+    t = (np.arange(H) + 1) / 12.0
+    disc = (1.0 + rate[:, None]) ** (-t[None, :])
+    m: dict[str, np.ndarray] = {}
+    rev = st["revenue"].sum(axis=1)
+    gp = st["gross_profit"].sum(axis=1)
+    op = st["operating_profit"].sum(axis=1)
+    m["revenue"], m["gross_profit"], m["operating_profit"] = rev, gp, op
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m["gross_margin"] = np.where(rev != 0, gp / rev, np.nan)
+        m["operating_margin"] = np.where(rev != 0, op / rev, np.nan)
+    m["npv"] = (st["net_cash"] * disc).sum(axis=1)
+    cum = st["cumulative_cash"]
+    negative = cum < 0
+    any_neg = negative.any(axis=1)
+    last_neg = H - 1 - np.argmax(negative[:, ::-1], axis=1)
+    be = np.where(any_neg, last_neg + 2.0, 1.0)  # month number (1-based) after the last < 0
+    m["break_even_month"] = np.where(be > H, np.nan, be)
+    m["cash_trough"] = cum.min(axis=1)
+    m["ending_mrr"] = st["mrr"][:, -1]
+    m["ending_arr"] = 12.0 * m["ending_mrr"]
+    m["ending_customers"] = st["customers"][:, -1]
+    m["ending_seats"] = st["seats"][:, -1]
+    base = st["mrr"][:, window_start - 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m["net_revenue_retention"] = np.where(base > 0, retained_mrr / base, np.nan)
+    lines_rev = st["license_resale"].sum(axis=1)
+    m["license_gross_margin"] = np.full(P, np.nan)  # filled by the caller from the ledger
+    new = st["new_customers"].sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        seat_months = st["seats"].sum(axis=1)
+        m["revenue_per_seat_month"] = np.where(seat_months > 0, rev / seat_months, np.nan)
+        m["profit_per_seat_month"] = np.where(seat_months > 0, op / seat_months, np.nan)
+    del lines_rev, new
+    return m
+
+
+def _unit_economics(st: dict[str, np.ndarray], lines: dict[str, np.ndarray],
+                    inp: Inputs) -> tuple[np.ndarray, np.ndarray]:
+    """CAC payback (months) and LTV/CAC per path."""
+    new = st["new_customers"].sum(axis=1)
+    cac_total = (lines["acquisition"] + lines["services_cost"] - lines["services"]).sum(axis=1)
+    recurring_gp = (
+        lines["license_resale"] + lines["support_plans"] - lines["license_cost"]
+        - lines["stranded_seats"] - lines["distributor_margin"] - lines["support_labor"]
+        - lines["support_247_floor"] - lines["escalation_fees"] - lines["per_seat_tools"]
+    ).sum(axis=1)
+    customer_months = st["customers"].sum(axis=1)
+    P = new.shape[0]
+    churn = np.broadcast_to(inp.drivers["churn_annual"], (P, len(inp.segments)))
+    weights = np.broadcast_to(inp.drivers["customers_at_start"]
+                              + inp.drivers["new_customers_per_month"], churn.shape)
+    wsum = weights.sum(axis=1)
+    avg_churn = np.where(wsum > 0, (churn * weights).sum(axis=1) / np.where(wsum > 0, wsum, 1),
+                         churn.mean(axis=1))
+    hazard = 1.0 - (1.0 - avg_churn) ** (1.0 / 12.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cac = np.where(new > 0, cac_total / np.where(new > 0, new, 1), np.nan)
+        gp_pcm = np.where(customer_months > 0, recurring_gp / customer_months, np.nan)
+        payback = np.where((cac > 0) & (gp_pcm > 0), cac / gp_pcm, np.nan)
+        lifetime = np.minimum(np.where(hazard > 0, 1.0 / hazard, MAX_LIFETIME_MONTHS),
+                              MAX_LIFETIME_MONTHS)
+        ltv = gp_pcm * lifetime
+        ltv_cac = np.where(cac > 0, ltv / cac, np.nan)
+    return payback, ltv_cac
+
+
+@dataclass
+class Result:
+    """What one simulation produces.
+
+    Attributes:
+        scenario: the scenario that was run.
+        monthly: one row per month (PeriodIndex), the statement, cash and balances.
+        ledger: long frame (month, segment, product, line, statement, amount); its sums give
+            ``monthly`` exactly.
+        summary: headline metrics (a pandas Series).
+        warnings: plain sentences (programme thresholds and the like).
+        paths: one row per path with the summary metrics (a single row without Monte Carlo).
+
+    Example:
+        >>> r = simulate(load_demo())  # doctest: +SKIP
+        >>> r.monthly["operating_profit"].sum() == r.summary["operating_profit"]  # doctest: +SKIP
+    """
+
+    scenario: Scenario
+    monthly: pd.DataFrame
+    ledger: pd.DataFrame
+    summary: pd.Series
+    warnings: list[str] = field(default_factory=list)
+    paths: pd.DataFrame | None = None
+    path_statements: dict[str, np.ndarray] | None = None
+
+    @property
+    def currency(self) -> str:
+        """The scenario's currency code."""
+        return self.scenario.currency
+
+    def lines(self) -> pd.DataFrame:
+        """Monthly amounts by ledger line (months x lines), for waterfalls and tables."""
+        return self.ledger.pivot_table(index="month", columns="line", values="amount",
+                                       aggfunc="sum", fill_value=0.0, observed=True)
+
+    def describe(self) -> str:
+        """A readable summary with money in the scenario's currency."""
+        return format_summary(self)
+
+
+def format_summary(result: Result) -> str:
+    """Text a partner can read: headline figures with currency and thousands separators."""
+    s, cur = result.summary, result.currency
+    sc = result.scenario
+    horizon = f"{sc.horizon_months} months from {sc.start_month:%Y-%m}"
+
+    def pct(x: float) -> str:
+        return "n/a" if x is None or math.isnan(x) else f"{100 * x:.1f}%"
+
+    def num(x: float, unit: str = "") -> str:
+        return "never" if x is None or math.isnan(x) else f"{x:,.1f}{unit}"
+
+    rows = [
+        (f"{sc.name} ({sc.channel.model}, {horizon})", ""),
+        ("Revenue", money(s["revenue"], cur)),
+        ("Gross profit", f"{money(s['gross_profit'], cur)} ({pct(s['gross_margin'])})"),
+        ("  licence resale margin", pct(s["license_gross_margin"])),
+        ("Operating profit", f"{money(s['operating_profit'], cur)} "
+                             f"({pct(s['operating_margin'])})"),
+        ("NPV of cash", money(s["npv"], cur)),
+        ("Cash trough", money(s["cash_trough"], cur)),
+        ("Break-even month", num(s["break_even_month"]).replace(".0", "")),
+        ("Ending MRR / ARR", f"{money(s['ending_mrr'], cur)} / {money(s['ending_arr'], cur)}"),
+        ("Ending customers / seats", f"{s['ending_customers']:,.0f} / {s['ending_seats']:,.0f}"),
+        ("Net revenue retention", pct(s["net_revenue_retention"])),
+        ("CAC payback", num(s["cac_payback_months"], " months")),
+        ("LTV / CAC", num(s["ltv_to_cac"], "x")),
+    ]
+    width = max(len(a) for a, _ in rows)
+    text = "\n".join(f"{a:<{width}}  {b}" if b else a for a, b in rows)
+    if result.warnings:
+        text += "\n\nWarnings:\n" + "\n".join(f"- {w}" for w in result.warnings)
+    return text
+
+
+def _ledger(core: CoreOutput, inp: Inputs, index: pd.PeriodIndex, path: int = 0) -> pd.DataFrame:
+    frames = []
+    H = inp.horizon
+    months = np.asarray(index)
+    for i, name in enumerate(PRODUCT_LINES):
+        arr = core.product_lines[path, :, :, i]  # (S, K, H)
+        for s, seg in enumerate(inp.segments):
+            for k, pid in enumerate(inp.products):
+                frames.append((seg, pid, name, arr[s, k]))
+    for i, name in enumerate(SEGMENT_LINES):
+        for s, seg in enumerate(inp.segments):
+            frames.append((seg, "all", name, core.segment_lines[path, s, i]))
+    for i, name in enumerate(COMPANY_LINES):
+        frames.append(("all", "all", name, core.company_lines[path, i]))
+    n = len(frames)
+    amount = np.concatenate([f[3] for f in frames])
+    df = pd.DataFrame({
+        "month": np.tile(months, n),
+        "segment": np.repeat([f[0] for f in frames], H),
+        "product": np.repeat([f[1] for f in frames], H),
+        "line": np.repeat([f[2] for f in frames], H),
+        "amount": amount,
+    })
+    df["statement"] = df["line"].map(STATEMENT_OF_LINE)
+    df = df[df["amount"] != 0.0].reset_index(drop=True)
+    df["month"] = pd.PeriodIndex(df["month"], freq="M")
+    return df[["month", "segment", "product", "line", "statement", "amount"]]
+
+
+def _warnings(inp: Inputs, st: dict[str, np.ndarray], sc: Scenario) -> list[str]:
+    out: list[str] = []
+    H = inp.horizon
+    lic = st["license_resale"][0]
+    cur = sc.currency
+    if H >= 12:
+        ttm = np.convolve(lic, np.ones(12), mode="valid")  # month 11 .. H-1
+        first, last = float(ttm[0]), float(ttm[-1])
+        label = "in its first 12 months"
+    else:
+        first = last = float(lic.sum() * 12.0 / H)
+        label = f"a year at the pace of its first {H} months"
+    if sc.channel.model == "direct":
+        when = add_months(sc.start_month, min(11, H - 1))
+        need = (sc.thresholds.direct_bill_min_ttm_revenue
+                if sc.thresholds.direct_bill_min_ttm_revenue is not None
+                else direct_bill_threshold_on(when))
+        if first < need:
+            out.append(
+                f"Direct bill requires {money(need, cur)} of CSP revenue over 12 months; this "
+                f"book bills {money(first, cur)} {label}"
+                + (f" and {money(last, cur)} in its last 12" if H > 12 else "")
+                + ". Microsoft would not admit or keep it as a direct-bill partner.")
+    else:
+        need = sc.thresholds.indirect_reseller_min_ttm_revenue
+        if first < need:
+            out.append(
+                f"Indirect resellers need {money(need, cur)} of revenue over 12 months per "
+                f"tenant; this book bills {money(first, cur)} {label}.")
+    if cur != "USD" and any(sc.product_spec(p) is None or
+                            sc.product_spec(p).list_price_per_seat_month is None  # type: ignore
+                            for p in inp.products):
+        out.append(f"The catalog's list prices are in USD but the scenario is in {cur}; give "
+                   "each product a list_price_per_seat_month in your currency.")
+    if st["cumulative_cash"][0].min() < 0 and np.isnan(
+            _break_even_single(st["cumulative_cash"][0])):
+        out.append("Cumulative cash is still negative at the end of the horizon: this plan "
+                   "does not pay back within it.")
+    return out
+
+
+def _break_even_single(cum: np.ndarray) -> float:
+    neg = np.nonzero(cum < 0)[0]
+    if len(neg) == 0:
+        return 1.0
+    month = neg[-1] + 2
+    return float("nan") if month > len(cum) else float(month)
+
+
+def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = None) -> Result:
+    """Run a scenario month by month and return its statements, ledger and headline figures.
+
+    ``paths=None`` is the deterministic expected-value run. ``paths=N`` runs N paths at once on
+    the engine's paths axis (drawn from the scenario's distributions where it has any; with
+    none, every path equals the deterministic run). ``seed`` makes the draws repeatable.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nhorizon_months: 12\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_premium: 1}\\n")
+        >>> r = simulate(s)
+        >>> len(r.monthly), r.monthly.index.freqstr
+        (12, 'M')
+    """
+    inp = build_inputs(scenario)
+    if paths is not None:
+        if int(paths) < 1:
+            raise ValueError(f"paths must be a positive whole number; got {paths!r}")
+        inp = _with_paths(inp, int(paths), seed)
+    return _result_from_inputs(inp)
+
+
+def _with_paths(inp: Inputs, paths: int, seed: int | None) -> Inputs:
+    drivers = {k: np.repeat(v, paths, axis=0) if v.shape[0] == 1 else v
+               for k, v in inp.drivers.items()}
+    return Inputs(**{**inp.__dict__, "drivers": drivers})
+
+
+def _result_from_inputs(inp: Inputs) -> Result:
+    sc = inp.scenario
+    H = inp.horizon
+    P = inp.n_paths
+    window_start = max(1, H - 12)
+    # one core run over 2P paths: the book, and the same book with no customer joining from
+    # window_start on (for net revenue retention)
+    both = Inputs(**{**inp.__dict__, "drivers": {
+        k: np.concatenate([np.broadcast_to(v, (P,) + v.shape[1:])] * 2)
+        for k, v in inp.drivers.items()}})
+    stop = np.concatenate([np.full(P, H + 1), np.full(P, window_start)])
+    core2 = run_core(both, new_from=stop)
+    core = _take(core2, slice(0, P))
+    retained = _take(core2, slice(P, 2 * P))
+    st = statements(core)
+    st_ret = statements(retained)
+    met = metrics(st, st_ret["mrr"][:, -1], inp, window_start)
+    lines = line_totals(core)
+    payback, ltv_cac = _unit_economics(st, lines, inp)
+    met["cac_payback_months"], met["ltv_to_cac"] = payback, ltv_cac
+    lic_rev = lines["license_resale"].sum(axis=1)
+    lic_cost = (lines["license_cost"] + lines["stranded_seats"]
+                + lines["distributor_margin"]).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        met["license_gross_margin"] = np.where(lic_rev != 0, (lic_rev - lic_cost) / lic_rev,
+                                               np.nan)
+    index = pd.period_range(pd.Period(sc.start_month, freq="M"), periods=H, freq="M",
+                            name="month")
+    paths_df = pd.DataFrame({k: met[k] for k in SUMMARY_KEYS})
+    paths_df.index.name = "path"
+    if P == 1:
+        monthly = pd.DataFrame({c: st[c][0] for c in MONTHLY_COLUMNS}, index=index)
+        summary = paths_df.iloc[0].copy()
+    else:
+        monthly = pd.DataFrame({c: st[c].mean(axis=0) for c in MONTHLY_COLUMNS}, index=index)
+        summary = paths_df.mean(axis=0)
+    summary.name = sc.name
+    ledger = _ledger(core, inp, index, 0) if P == 1 else _ledger_mean(core, inp, index)
+    return Result(scenario=sc, monthly=monthly, ledger=ledger, summary=summary,
+                  warnings=_warnings(inp, st, sc), paths=paths_df, path_statements=st)
+
+
+def _ledger_mean(core: CoreOutput, inp: Inputs, index: pd.PeriodIndex) -> pd.DataFrame:
+    mean = CoreOutput(**{k: (v.mean(axis=0, keepdims=True) if isinstance(v, np.ndarray) else v)
+                         for k, v in core.__dict__.items()})
+    return _ledger(mean, inp, index, 0)
+
+
+def _take(core: CoreOutput, rows: slice) -> CoreOutput:
+    return CoreOutput(**{k: v[rows] for k, v in core.__dict__.items()})
+
+
+def compare(items: list[Any], names: list[str] | None = None) -> pd.DataFrame:
+    """One row per scenario (or result) with the headline metrics, side by side.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> a = load_scenario_text("name: a\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> compare([a, a.with_overrides({"name": "b", "segments.0.churn_annual": 0.3})]).index
+        Index(['a', 'b'], dtype='object', name='scenario')
+    """
+    rows = []
+    labels = []
+    for i, item in enumerate(items):
+        res = item if isinstance(item, Result) else simulate(item)
+        row = res.summary.copy()
+        row["channel"] = res.scenario.channel.model
+        row["currency"] = res.currency
+        row["horizon_months"] = res.scenario.horizon_months
+        row["warnings"] = len(res.warnings)
+        rows.append(row)
+        labels.append(names[i] if names else res.scenario.name)
+    df = pd.DataFrame(rows)
+    df.index = pd.Index(labels, name="scenario", dtype="object")
+    front = ["channel", "currency", "horizon_months"]
+    return df[front + [c for c in df.columns if c not in front]]
