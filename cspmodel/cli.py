@@ -8,12 +8,16 @@ Example:
 
 from __future__ import annotations
 
+import json
 import sys
+import tempfile
+from pathlib import Path
 
 import click
 
 from .errors import ScenarioError
-from .io import load_scenario
+from .io import apply_overrides, load_scenario, parse_set_options
+from .util import atomic_write_text, publish_dir
 
 
 class UserError(click.ClickException):
@@ -46,6 +50,74 @@ def validate(files: tuple[str, ...]) -> None:
     if bad:
         click.echo(f"{bad} of {len(files)} scenario file(s) invalid", err=True)
         sys.exit(2)
+
+
+def _load(name: str, sets: tuple[str, ...] = ()):  # noqa: ANN202 - click helper
+    """Load a scenario with --set overrides, or exit 2 with the problems (no traceback)."""
+    try:
+        scenario = load_scenario(name)
+        if sets:
+            scenario = apply_overrides(scenario, parse_set_options(list(sets)),
+                                       source=f"{name} (--set)")
+        return scenario
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(2)
+
+
+def summary_to_json(result) -> str:  # noqa: ANN001 - Result, imported lazily
+    """The summary and warnings of a result as JSON (NaN written as null)."""
+    data = {k: (None if v != v else v) for k, v in result.summary.astype(float).items()}
+    return json.dumps({"scenario": result.scenario.name, "currency": result.currency,
+                       "channel": result.scenario.channel.model, "summary": data,
+                       "warnings": result.warnings}, indent=2)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a scenario value, e.g. --set channel.model=direct (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Folder for summary.json and monthly.csv.")
+def run(file: str, sets: tuple[str, ...], out: str | None) -> None:
+    """Simulate one scenario FILE and print its headline figures."""
+    from .result import simulate
+
+    scenario = _load(file, sets)
+    result = simulate(scenario)
+    click.echo(result.describe())
+    if out:
+        target = Path(out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".cspmodel-", dir=target.parent))
+        (staging / "summary.json").write_text(summary_to_json(result), encoding="utf-8")
+        result.monthly.to_csv(staging / "monthly.csv", float_format="%.2f")
+        publish_dir(staging, target)
+        click.echo(f"\nWrote {target / 'summary.json'} and {target / 'monthly.csv'}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override applied to every scenario (repeatable).")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the comparison as CSV to this file.")
+def compare(files: tuple[str, ...], sets: tuple[str, ...], out: str | None) -> None:
+    """Simulate several scenario FILES and compare their headline figures side by side."""
+    import pandas as pd
+
+    from .result import compare as compare_results
+
+    scenarios = [_load(f, sets) for f in files]
+    table = compare_results(scenarios)
+    view = table.drop(columns=["currency"]).T
+    with pd.option_context("display.width", 200, "display.max_columns", 20,
+                           "display.float_format", lambda x: f"{x:,.2f}"):
+        click.echo(view.to_string())
+    if out:
+        atomic_write_text(Path(out), table.to_csv(float_format="%.4f"))
+        click.echo(f"\nWrote {out}")
 
 
 if __name__ == "__main__":  # pragma: no cover
