@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,10 @@ class Problem:
 
 
 def _show(value: Any) -> str:
+    if value is None:
+        return "(empty)"  # YAML's null or a key left blank; "None" means nothing to a partner
+    if isinstance(value, dt.date):
+        return value.isoformat()
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 

@@ -16,14 +16,16 @@ from __future__ import annotations
 import copy
 import difflib
 import os
+import types
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from .errors import MISSING, LocatedError, Problem, ScenarioError
-from .schema import Scenario
+from .schema import Scenario, describe_bounds, field_bounds
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
@@ -40,7 +42,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     except FileNotFoundError:
         raise ScenarioError([Problem(str(p), "", MISSING, "no such file")]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(p), "", MISSING, f"cannot read the file: {exc}")]) from None
+        raise ScenarioError([Problem(str(p), "", MISSING,
+                                     f"cannot read the file: {exc}")]) from None
     return load_scenario_text(text, source=str(p))
 
 
@@ -110,8 +113,103 @@ def _problems(exc: ValidationError, data: Any, source: str) -> list[Problem]:
         elif message.startswith("Value error, "):
             message = message[len("Value error, "):]
         loc = _clean_loc(loc)
+        if err["type"] in _PLAIN_WORDS or err["type"] in _BOUND_TYPES:
+            message = _plain_message(err["type"], ctx, loc, message)
         out.append(Problem(source, ".".join(str(p) for p in loc), value, message))
     return out
+
+
+# pydantic's wording names Python types; a partner reads YAML
+_PLAIN_WORDS = {
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number, without a fractional part",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "dict_type": "must be a block of 'key: value' lines",
+    "model_type": "must be a block of 'key: value' lines",
+    "model_attributes_type": "must be a block of 'key: value' lines",
+    "tuple_type": "must be a list, one '- ' line per item",
+    "list_type": "must be a list, one '- ' line per item",
+    "date_parsing": "must be a date written YYYY-MM-DD",
+    "date_from_datetime_parsing": "must be a date written YYYY-MM-DD",
+    "date_type": "must be a date written YYYY-MM-DD",
+    "literal_error": "must be {expected}",
+    "too_short": "needs at least {min_length} item(s)",
+    "string_too_short": "must have at least {min_length} character(s)",
+    "string_too_long": "must have at most {max_length} character(s)",
+}
+_BOUND_TYPES = {"greater_than_equal": "ge", "greater_than": "gt", "less_than_equal": "le",
+                "less_than": "lt"}
+
+
+def _plain_message(kind: str, ctx: dict[str, Any], loc: tuple[Any, ...], fallback: str) -> str:
+    """Say what is allowed in words a partner uses, with the full range and unit of a number."""
+    if kind in _PLAIN_WORDS:
+        try:
+            return _PLAIN_WORDS[kind].format(**ctx)
+        except (KeyError, IndexError):
+            return fallback
+    field = _field_at(loc)
+    bounds = field_bounds(field) if field is not None else {}
+    if not bounds and _BOUND_TYPES[kind] in ctx:
+        bounds = {_BOUND_TYPES[kind]: ctx[_BOUND_TYPES[kind]]}
+    if not bounds:
+        return fallback
+    unit = ((field.json_schema_extra or {}) if field is not None else {}).get("unit", "")
+    extra = f" ({unit})" if isinstance(unit, str) and unit else ""
+    return f"out of range; allowed: {describe_bounds(bounds)}{extra}"
+
+
+def _field_at(loc: tuple[Any, ...]) -> FieldInfo | None:
+    """The schema field a (cleaned) error path points at, if it is a field of a block."""
+    return _walk(loc)[1]
+
+
+def _walk(loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, FieldInfo | None]:
+    """Follow a path through blocks, lists and named entries of the schema.
+
+    Returns the block (model) the path ends in, if it ends in one, and the field it names last
+    (None when the last step was a list item or a named entry).
+    """
+    import typing
+
+    ann: Any = Scenario
+    field: FieldInfo | None = None
+    for part in loc:
+        ann = _unwrap(ann)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            field = ann.model_fields.get(str(part))
+            if field is None:
+                return None, None
+            ann = field.annotation
+        elif typing.get_origin(ann) in (tuple, list) and isinstance(part, int):
+            ann, field = typing.get_args(ann)[0], None
+        elif typing.get_origin(ann) is dict:
+            ann, field = typing.get_args(ann)[1], None
+        else:
+            return None, None
+    ann = _unwrap(ann)
+    model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    return model, field
+
+
+def _unwrap(ann: Any) -> Any:
+    """``X | None`` and ``Annotated[X, ...]`` to ``X``."""
+    import typing
+
+    for _ in range(4):
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        if typing.get_origin(ann) in (typing.Union, types.UnionType) and len(args) == 1:
+            ann = args[0]
+        elif typing.get_origin(ann) is typing.Annotated:
+            ann = args[0]
+        else:
+            break
+    return ann
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -121,43 +219,14 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _unknown_key_message(loc: tuple[Any, ...], data: Any) -> str:
-    model: Any = Scenario
-    for part in loc[:-1]:
-        model = _child_model(model, part)
-        if model is None:
-            break
+    model = _walk(loc[:-1])[0]
     key = str(loc[-1])
-    if model is None or not (isinstance(model, type) and issubclass(model, BaseModel)):
+    if model is None:
         return f"unknown key '{key}'"
     allowed = list(model.model_fields)
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f"unknown key '{key}'{hint} allowed keys here: {', '.join(allowed)}"
-
-
-def _child_model(model: Any, part: Any) -> Any:
-    import typing
-
-    if isinstance(part, int):
-        return model
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        return None
-    field = model.model_fields.get(part)
-    if field is None:
-        return None
-    ann = field.annotation
-    for _ in range(4):
-        args = typing.get_args(ann)
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            return ann
-        if not args:
-            return None
-        # tuple[X, ...], dict[str, X], X | None
-        candidates = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-        if candidates:
-            return candidates[0]
-        ann = args[-1] if typing.get_origin(ann) is dict else args[0]
-    return None
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown key '{key}'{hint}; allowed keys here: {', '.join(allowed)}"
 
 
 # --------------------------------------------------------------------------------------------

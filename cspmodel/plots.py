@@ -82,7 +82,7 @@ def month_axis(ax) -> None:  # noqa: ANN001 - a matplotlib Axes
 
 
 def _months(result: Result) -> np.ndarray:
-    return result.monthly.index.to_timestamp().to_numpy()
+    return result.monthly.index.to_timestamp().to_numpy().astype("datetime64[D]")
 
 
 def _be_text(result: Result) -> str:

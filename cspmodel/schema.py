@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,6 +26,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from . import catalog
@@ -51,6 +53,40 @@ def plain(default: Any, description: str, unit: str = "", **constraints: Any) ->
 
 
 Money = Annotated[float, Field(ge=0.0)]
+
+
+def field_bounds(field: FieldInfo) -> dict[str, float]:
+    """The numeric bounds (``ge``, ``gt``, ``le``, ``lt``) of a field, also inside ``Money | None``.
+
+    Example:
+        >>> field_bounds(Segment.model_fields["churn_annual"])
+        {'ge': 0.0, 'le': 1.0}
+    """
+    found: dict[str, float] = {}
+    metadata: list[Any] = list(field.metadata)
+    for arg in typing.get_args(field.annotation):  # Annotated aliases inside a union
+        for meta in getattr(arg, "__metadata__", ()):
+            metadata.extend(getattr(meta, "metadata", [meta]))
+    for meta in metadata:
+        for name in ("ge", "gt", "le", "lt"):
+            bound = getattr(meta, name, None)
+            if isinstance(bound, int | float) and not isinstance(bound, bool):
+                found[name] = bound
+    return found
+
+
+def describe_bounds(bounds: dict[str, float]) -> str:
+    """Bounds in words, e.g. ``0 to 1`` or ``more than 0``; empty when there are none.
+
+    Example:
+        >>> describe_bounds({"ge": 0.0, "le": 1.0}), describe_bounds({"gt": 0})
+        ('0 to 1', 'more than 0')
+    """
+    if "ge" in bounds and "le" in bounds:
+        return f"{bounds['ge']:g} to {bounds['le']:g}"
+    words = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
+    return " and ".join(f"{words[k]} {bounds[k]:g}" for k in ("ge", "gt", "le", "lt")
+                        if k in bounds)
 
 
 class Frozen(BaseModel):
@@ -131,8 +167,8 @@ class IndirectCosts(Frozen):
     """What the distributor takes from an indirect reseller."""
 
     distributor_margin: float = sourced(
-        "distributor_margin", "Share of the list price (ERP) the distributor keeps", "share of list",
-        ge=0.0, le=0.5)
+        "distributor_margin", "Share of the list price (ERP) the distributor keeps",
+        "share of list", ge=0.0, le=0.5)
     distributor_fee_per_month: Money = plain(
         0.0, "Fixed platform fee charged by the distributor", "currency/month")
     escalation_fee_per_ticket: Money = plain(
@@ -163,7 +199,8 @@ class Channel(Frozen):
         """Days payable outstanding in force (the explicit value or the channel's default)."""
         if self.dpo_days is not None:
             return self.dpo_days
-        return int(FACTS["dpo_days_direct" if self.model == "direct" else "dpo_days_indirect"].value)
+        key = "dpo_days_direct" if self.model == "direct" else "dpo_days_indirect"
+        return int(FACTS[key].value)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------------
@@ -516,7 +553,7 @@ class Scenario(Frozen):
         if self.channel.model == "direct" and self.support.vendor_plan is None:
             raise _located(
                 ("support", "vendor_plan"), None,
-                "a direct channel needs a Microsoft support plan; got {value}; allowed: "
+                "a direct channel needs a Microsoft support plan; allowed: "
                 + ", ".join(VENDOR_PLANS))
         return self
 
