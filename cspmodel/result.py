@@ -43,7 +43,8 @@ SUMMARY_KEYS = (
     "revenue", "gross_profit", "gross_margin", "operating_profit", "operating_margin", "npv",
     "break_even_month", "cash_trough", "ending_mrr", "ending_arr", "ending_customers",
     "ending_seats", "net_revenue_retention", "cac_payback_months", "ltv_to_cac",
-    "license_gross_margin", "revenue_per_seat_month", "profit_per_seat_month",
+    "license_gross_margin", "support_gross_margin", "services_gross_margin",
+    "revenue_per_seat_month", "profit_per_seat_month",
 )
 MAX_LIFETIME_MONTHS = 120.0
 
@@ -156,7 +157,8 @@ def _unit_economics(st: dict[str, np.ndarray], lines: dict[str, np.ndarray],
     with np.errstate(divide="ignore", invalid="ignore"):
         cac = np.where(new > 0, cac_total / np.where(new > 0, new, 1), np.nan)
         gp_pcm = np.where(customer_months > 0, recurring_gp / customer_months, np.nan)
-        payback = np.where((cac > 0) & (gp_pcm > 0), cac / gp_pcm, np.nan)
+        # no acquisition cost left after the onboarding margin: paid back at once
+        payback = np.where(cac <= 0, 0.0, np.where(gp_pcm > 0, cac / gp_pcm, np.nan))
         lifetime = np.minimum(np.where(hazard > 0, 1.0 / hazard, MAX_LIFETIME_MONTHS),
                               MAX_LIFETIME_MONTHS)
         ltv = gp_pcm * lifetime
@@ -222,6 +224,8 @@ def format_summary(result: Result) -> str:
         ("Revenue", money(s["revenue"], cur)),
         ("Gross profit", f"{money(s['gross_profit'], cur)} ({pct(s['gross_margin'])})"),
         ("  licence resale margin", pct(s["license_gross_margin"])),
+        ("  support plans margin", pct(s["support_gross_margin"])),
+        ("  services margin", pct(s["services_gross_margin"])),
         ("Operating profit", f"{money(s['operating_profit'], cur)} "
                              f"({pct(s['operating_margin'])})"),
         ("NPV of cash", money(s["npv"], cur)),
@@ -230,10 +234,11 @@ def format_summary(result: Result) -> str:
         ("Ending MRR / ARR", f"{money(s['ending_mrr'], cur)} / {money(s['ending_arr'], cur)}"),
         ("Ending customers / seats", f"{s['ending_customers']:,.0f} / {s['ending_seats']:,.0f}"),
         ("Net revenue retention", pct(s["net_revenue_retention"])),
-        ("CAC payback", num(s["cac_payback_months"], " months")),
-        ("LTV / CAC", num(s["ltv_to_cac"], "x")),
+        ("CAC payback", "at once (onboarding margin covers it)"
+         if s["cac_payback_months"] == 0 else num(s["cac_payback_months"], " months")),
+        ("LTV / CAC", "n/a" if math.isnan(s["ltv_to_cac"]) else num(s["ltv_to_cac"], "x")),
     ]
-    width = max(len(a) for a, _ in rows)
+    width = max(len(a) for a, b in rows if b)
     text = "\n".join(f"{a:<{width}}  {b}" if b else a for a, b in rows)
     if result.warnings:
         text += "\n\nWarnings:\n" + "\n".join(f"- {w}" for w in result.warnings)
@@ -370,9 +375,18 @@ def _result_from_inputs(inp: Inputs) -> Result:
     lic_rev = lines["license_resale"].sum(axis=1)
     lic_cost = (lines["license_cost"] + lines["stranded_seats"]
                 + lines["distributor_margin"]).sum(axis=1)
+    sup_rev = lines["support_plans"].sum(axis=1)
+    sup_cost = (lines["support_labor"] + lines["support_247_floor"] + lines["escalation_fees"]
+                + lines["per_seat_tools"]).sum(axis=1)
+    serv_rev = lines["services"].sum(axis=1)
+    serv_cost = lines["services_cost"].sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         met["license_gross_margin"] = np.where(lic_rev != 0, (lic_rev - lic_cost) / lic_rev,
                                                np.nan)
+        met["support_gross_margin"] = np.where(sup_rev != 0, (sup_rev - sup_cost) / sup_rev,
+                                               np.nan)
+        met["services_gross_margin"] = np.where(serv_rev != 0, (serv_rev - serv_cost)
+                                                / serv_rev, np.nan)
     index = pd.period_range(pd.Period(sc.start_month, freq="M"), periods=H, freq="M",
                             name="month")
     paths_df = pd.DataFrame({k: met[k] for k in SUMMARY_KEYS})
