@@ -427,10 +427,9 @@ def compare(items: list[Any], names: list[str] | None = None) -> pd.DataFrame:
     labels = []
     for i, item in enumerate(items):
         res = item if isinstance(item, Result) else simulate(item)
-        row = res.summary.copy()
-        row["channel"] = res.scenario.channel.model
-        row["currency"] = res.currency
-        row["horizon_months"] = res.scenario.horizon_months
+        row: dict[str, Any] = {"channel": res.scenario.channel.model, "currency": res.currency,
+                               "horizon_months": res.scenario.horizon_months}
+        row.update({k: float(v) for k, v in res.summary.items()})
         row["warnings"] = len(res.warnings)
         rows.append(row)
         labels.append(names[i] if names else res.scenario.name)
