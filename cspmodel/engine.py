@@ -328,6 +328,15 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
     onb_price = com("onboarding_price_per_customer") + spc * com("deployment_price_per_seat")
     onb_cost = com("onboarding_cost_per_customer") + spc * com("deployment_cost_per_seat")
     share_sum = share.sum(axis=1)[None, :]  # (1, S)
+    esc_fee = tps * esc * com("escalation_fee_per_ticket")
+    tools_rate = com("systems_per_seat_month")
+    admin_rate = com("license_admin_per_seat_change")
+    invoice_rate = com("accounting_per_invoice")
+    commission_rate = com("commission_rate")
+    cac_rate = com("acquisition_cost_per_customer")
+    pay_invoice = seg("pay_invoice")
+    hours_per_user = minutes / 60.0 / util
+    w_all = np.einsum("sk,kqm->sqm", share, inp.locked)  # (S, Q, H) list value per user
     has_support_price = (tier_price > 0)[:, :, None]  # (P, S, 1)
     floor_hours = 168.0 * 52.0 / 12.0 * com("staff_on_shift_247")  # (P, 1)
 
@@ -409,11 +418,11 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
         # support, services
         users = Su.sum(axis=2)
         sup_rev = users * tier_price
-        hours = users * minutes / 60.0 / util
+        hours = users * hours_per_user
         n_joined = joined.sum(axis=2)
         serv_rev = n_joined * onb_price
         # per-cohort amounts for payment fees
-        wq = (share @ inp.locked[:, :, m]) * mk[:, :, None]  # (P, S, Q) price per user
+        wq = w_all[None, :, :, m] * mk[:, :, None]  # (P, S, Q) price per user
         amount_q = (stack[:, :, 1] * wq + Su * tier_price[:, :, None]
                     + joined * onb_price[:, :, None])
         charged = mb | (u_mask & (renew_u | has_support_price))
@@ -434,15 +443,15 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
         out_s[:, :, 0, m] = sup_rev
         out_s[:, :, 1, m] = serv_rev
         out_s[:, :, 2, m] = hours * rate
-        out_s[:, :, 3, m] = users * tps * esc * com("escalation_fee_per_ticket")
+        out_s[:, :, 3, m] = users * esc_fee
         out_s[:, :, 4, m] = n_joined * onb_cost
-        out_s[:, :, 5, m] = users * com("systems_per_seat_month")
+        out_s[:, :, 5, m] = users * tools_rate
         out_s[:, :, 6, m] = card_fee
         out_s[:, :, 7, m] = ach_fee
-        out_s[:, :, 8, m] = lic_changes * com("license_admin_per_seat_change")
-        out_s[:, :, 9, m] = n_charges * com("accounting_per_invoice")
-        out_s[:, :, 10, m] = recurring * com("commission_rate")
-        out_s[:, :, 11, m] = n_joined * com("acquisition_cost_per_customer")
+        out_s[:, :, 8, m] = lic_changes * admin_rate
+        out_s[:, :, 9, m] = n_charges * invoice_rate
+        out_s[:, :, 10, m] = recurring * commission_rate
+        out_s[:, :, 11, m] = n_joined * cac_rate
         out_s[:, :, 12, m] = bill_total * bad_rate
         if inp.n_247:
             for t in range(inp.n_247):
@@ -455,7 +464,7 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
         billings[:, :, m] = bill_total
         collect = bill_total * (1.0 - bad_rate)
         collectible_now[:, m] = (collect * (pay_card + pay_ach)).sum(axis=1)
-        collectible_inv[:, m] = (collect * seg("pay_invoice")).sum(axis=1)
+        collectible_inv[:, m] = (collect * pay_invoice).sum(axis=1)
 
     # company-level fixed lines
     out_c[:, 1, :] = com("accounting_per_month")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -186,11 +187,22 @@ class Result:
 
     scenario: Scenario
     monthly: pd.DataFrame
-    ledger: pd.DataFrame
     summary: pd.Series
     warnings: list[str] = field(default_factory=list)
     paths: pd.DataFrame | None = None
     path_statements: dict[str, np.ndarray] | None = None
+    _core: CoreOutput | None = field(default=None, repr=False)
+    _inputs: Inputs | None = field(default=None, repr=False)
+
+    @cached_property
+    def ledger(self) -> pd.DataFrame:
+        """Long frame (month, segment, product, line, statement, amount), built on first use
+        (the mean over paths for a Monte Carlo run); its sums give ``monthly`` exactly."""
+        assert self._core is not None and self._inputs is not None
+        core = self._core
+        if core.customers.shape[0] > 1:
+            core = _mean_core(core)
+        return _ledger(core, self._inputs, self.monthly.index, 0)
 
     @property
     def currency(self) -> str:
@@ -248,7 +260,7 @@ def format_summary(result: Result) -> str:
 def _ledger(core: CoreOutput, inp: Inputs, index: pd.PeriodIndex, path: int = 0) -> pd.DataFrame:
     frames = []
     H = inp.horizon
-    months = np.asarray(index)
+    ordinals = index.asi8
     for i, name in enumerate(PRODUCT_LINES):
         arr = core.product_lines[path, :, :, i]  # (S, K, H)
         for s, seg in enumerate(inp.segments):
@@ -262,15 +274,15 @@ def _ledger(core: CoreOutput, inp: Inputs, index: pd.PeriodIndex, path: int = 0)
     n = len(frames)
     amount = np.concatenate([f[3] for f in frames])
     df = pd.DataFrame({
-        "month": np.tile(months, n),
+        "month": np.tile(ordinals, n),
         "segment": np.repeat([f[0] for f in frames], H),
         "product": np.repeat([f[1] for f in frames], H),
         "line": np.repeat([f[2] for f in frames], H),
         "amount": amount,
     })
-    df["statement"] = df["line"].map(STATEMENT_OF_LINE)
+    df["statement"] = np.repeat([STATEMENT_OF_LINE[f[2]] for f in frames], H)
     df = df[df["amount"] != 0.0].reset_index(drop=True)
-    df["month"] = pd.PeriodIndex(df["month"], freq="M")
+    df["month"] = pd.PeriodIndex.from_ordinals(df["month"].to_numpy(), freq="M")
     return df[["month", "segment", "product", "line", "statement", "amount"]]
 
 
@@ -398,15 +410,13 @@ def _result_from_inputs(inp: Inputs) -> Result:
         monthly = pd.DataFrame({c: st[c].mean(axis=0) for c in MONTHLY_COLUMNS}, index=index)
         summary = paths_df.mean(axis=0)
     summary.name = sc.name
-    ledger = _ledger(core, inp, index, 0) if P == 1 else _ledger_mean(core, inp, index)
-    return Result(scenario=sc, monthly=monthly, ledger=ledger, summary=summary,
-                  warnings=_warnings(inp, st, sc), paths=paths_df, path_statements=st)
+    return Result(scenario=sc, monthly=monthly, summary=summary,
+                  warnings=_warnings(inp, st, sc), paths=paths_df, path_statements=st,
+                  _core=core, _inputs=inp)
 
 
-def _ledger_mean(core: CoreOutput, inp: Inputs, index: pd.PeriodIndex) -> pd.DataFrame:
-    mean = CoreOutput(**{k: (v.mean(axis=0, keepdims=True) if isinstance(v, np.ndarray) else v)
-                         for k, v in core.__dict__.items()})
-    return _ledger(mean, inp, index, 0)
+def _mean_core(core: CoreOutput) -> CoreOutput:
+    return CoreOutput(**{k: v.mean(axis=0, keepdims=True) for k, v in core.__dict__.items()})
 
 
 def _take(core: CoreOutput, rows: slice) -> CoreOutput:

@@ -1,0 +1,42 @@
+"""Engine speed: the deterministic run of each shipped scenario (target <= 20 ms median on one
+core), and the speedup of the vectorized engine over the plain-Python reference."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import cspmodel
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_MS = 20.0
+
+
+def median_ms(fn, repeat: int) -> float:  # noqa: ANN001 - any callable
+    """Median wall time of ``fn()`` over ``repeat`` runs, in milliseconds (after one warm-up)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000.0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    """Print per-scenario engine and reference times."""
+    try:
+        from cspmodel.reference import reference_simulate
+    except ImportError:  # pragma: no cover - the reference ships with the package
+        reference_simulate = None
+    print(f"{'scenario':<34} {'months':>6} {'engine ms':>10} {'target':>7} {'reference ms':>13}"
+          f" {'speedup':>8}")
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        s = cspmodel.load_scenario(path)
+        eng = median_ms(lambda s=s: cspmodel.simulate(s), 25)
+        ref = median_ms(lambda s=s: reference_simulate(s), 3) if reference_simulate else float(
+            "nan")
+        ok = "ok" if eng <= TARGET_MS else "MISSED"
+        print(f"{path.stem:<34} {s.horizon_months:>6} {eng:>10.1f} {ok:>7} {ref:>13.1f}"
+              f" {ref / eng:>7.0f}x")
