@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import typing
@@ -87,6 +88,32 @@ def describe_bounds(bounds: dict[str, float]) -> str:
     words = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
     return " and ".join(f"{words[k]} {bounds[k]:g}" for k in ("ge", "gt", "le", "lt")
                         if k in bounds)
+
+
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A dict that refuses changes, so a frozen scenario's mappings are frozen too.
+
+    Example:
+        >>> mix = FrozenDict({"m365_business_basic": 1.0})
+        >>> mix["m365_e3"] = 0.5
+        Traceback (most recent call last):
+        TypeError: a scenario cannot be changed in place; use with_overrides(...)
+    """
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a scenario cannot be changed in place; use with_overrides(...)")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    update = pop = popitem = clear = setdefault = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict:
+        return FrozenDict(copy.deepcopy(dict(self), memo))
 
 
 class Frozen(BaseModel):
@@ -290,7 +317,7 @@ class Segment(Frozen):
             raise PydanticCustomError("empty_mix", "product_mix is empty; name at least one "
                                       "product with share 1")
         _check_mix(v, "product_mix")
-        return v
+        return FrozenDict(v)
 
     @field_validator("addons")
     @classmethod
@@ -300,19 +327,19 @@ class Segment(Frozen):
                 raise PydanticCustomError(
                     "share_range", "addons share of '{key}' is {share}; it must be between 0 "
                     "and 1", {"key": key, "share": share})
-        return v
+        return FrozenDict(v)
 
     @field_validator("term_mix")
     @classmethod
     def _term_mix(cls, v: dict[str, float]) -> dict[str, float]:
         _check_mix(v, "term_mix", TERM_KEYS)
-        return {k: float(v.get(k, 0.0)) for k in TERM_KEYS}
+        return FrozenDict({k: float(v.get(k, 0.0)) for k in TERM_KEYS})
 
     @field_validator("payment_mix")
     @classmethod
     def _payment_mix(cls, v: dict[str, float]) -> dict[str, float]:
         _check_mix(v, "payment_mix", PAYMENT_KEYS)
-        return {k: float(v.get(k, 0.0)) for k in PAYMENT_KEYS}
+        return FrozenDict({k: float(v.get(k, 0.0)) for k in PAYMENT_KEYS})
 
 
 # --------------------------------------------------------------------------------------------
@@ -369,6 +396,11 @@ class Support(Frozen):
     vendor_plan_cost_per_year: Money | None = Field(
         default=None, description="Yearly price of the vendor plan; empty means the catalog's",
         json_schema_extra={"unit": "currency/yr"})
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, v: dict[str, SupportTier]) -> dict[str, SupportTier]:
+        return FrozenDict(v)
 
     @field_validator("vendor_plan")
     @classmethod
