@@ -6,12 +6,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup test report bench lint validate clean
+.PHONY: help setup test report bench docs lint validate clean
 
 help:
 	@echo "make report   run the main job on scenarios/ (sets up .venv on first use)"
 	@echo "make test     run the test suite (sets up .venv on first use)"
 	@echo "make bench    print speed figures"
+	@echo "make docs     regenerate docs/scenario-reference.md from the schema"
 	@echo "make lint     ruff"
 
 $(STAMP): pyproject.toml
@@ -37,6 +38,9 @@ report: $(STAMP)
 bench: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	  $$(command -v taskset >/dev/null && echo taskset -c 0) $(BIN)/python benchmarks/run.py
+
+docs: $(STAMP)
+	$(BIN)/python -m cspmodel.reference_doc docs/scenario-reference.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check cspmodel tests benchmarks
