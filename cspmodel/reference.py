@@ -1,0 +1,892 @@
+"""The slow reference implementation of the engine rules in ``docs/engine.md``.
+
+This module is written for clarity, not speed: plain Python loops over months, segments, cohorts
+and products, one rule at a time, in the order of ``docs/engine.md``. It exists so that the fast
+vectorized engine (``cspmodel.simulate``) can be checked against an independent implementation
+written from the same document. Section numbers in the comments (``# 2(a)``, ``# 4`` ...) point
+to the sections of ``docs/engine.md``.
+
+Where the document leaves a choice open, the plainest reading is taken and marked with
+``AMBIGUITY:`` in a comment, so the two implementations can be aligned.
+
+Example:
+    >>> from cspmodel.io import validate_data
+    >>> s = validate_data({"name": "demo", "horizon_months": 12, "segments": [
+    ...     {"name": "SMB", "product_mix": {"m365_business_premium": 1.0}}]})
+    >>> r = reference_simulate(s)
+    >>> len(r.monthly), r.monthly_frame().shape[0]
+    (12, 12)
+    >>> round(r.monthly[0]["revenue"] - r.monthly[0]["cost_of_sales"], 6) == round(
+    ...     r.monthly[0]["gross_profit"], 6)
+    True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .catalog import annual_billed_monthly_factor_on
+from .schema import Scenario, Segment
+
+if TYPE_CHECKING:  # pragma: no cover - only for type hints
+    import pandas as pd
+
+# --------------------------------------------------------------------------------------------
+# Names shared with the engine
+# --------------------------------------------------------------------------------------------
+REVENUE_LINES = ("license_resale", "support_plans", "services")
+COST_OF_SALES_LINES = (
+    "license_cost",
+    "stranded_seats",
+    "distributor_margin",
+    "support_labor",
+    "support_247_floor",
+    "escalation_fees",
+    "services_cost",
+    "per_seat_tools",
+)
+OPERATING_COST_LINES = (
+    "card_processing",
+    "ach_fees",
+    "license_admin",
+    "accounting",
+    "compliance",
+    "systems",
+    "commissions",
+    "acquisition",
+    "bad_debt",
+    "vendor_support_plan",
+    "direct_programme",
+    "distributor_fees",
+)
+STATEMENT_OF_LINE: dict[str, str] = {
+    **{line: "revenue" for line in REVENUE_LINES},
+    **{line: "cost_of_sales" for line in COST_OF_SALES_LINES},
+    **{line: "operating_costs" for line in OPERATING_COST_LINES},
+}
+STATEMENTS = ("revenue", "cost_of_sales", "operating_costs")
+
+# Cost lines settled through the vendor billings (paid with the DPO lag, section 7) and the one
+# line that is no cash payment at all (bad debt is billings never collected). Every other cost
+# line is paid in the month it is incurred.
+VENDOR_SETTLED_LINES = ("license_cost", "stranded_seats", "distributor_margin")
+NON_CASH_LINES = ("bad_debt",)
+
+ALL = "all"  # product label of non-product lines, segment label of company-level lines
+
+MONTHLY_COLUMNS = (
+    "revenue",
+    "cost_of_sales",
+    "gross_profit",
+    "operating_costs",
+    "operating_profit",
+    "customers",
+    "seats",
+    "billings",
+    "cash_in",
+    "cash_out",
+    "net_cash",
+    "cumulative_cash",
+    "deferred_revenue",
+    "receivables",
+    "payables",
+    "prepaid_costs",
+    "bad_debt",
+    "vendor_billings",
+)
+METRIC_NAMES = (
+    "npv",
+    "break_even_month",
+    "cash_trough",
+    "ending_mrr",
+    "ending_arr",
+    "net_revenue_retention",
+    "cac_payback_months",
+    "ltv_to_cac",
+    "gross_margin",
+    "operating_margin",
+    "revenue",
+    "gross_profit",
+    "operating_profit",
+    "ending_customers",
+    "ending_seats",
+)
+
+LedgerRow = tuple[int, str, str, str, str, float]
+
+HOURS_PER_WEEK_247 = 168.0
+WEEKS_PER_MONTH = 52.0 / 12.0
+DAYS_PER_MONTH = 30.0  # section 7: a month counts as 30 days for payment timing
+MAX_LIFETIME_MONTHS = 120.0  # section 9
+
+
+# --------------------------------------------------------------------------------------------
+# Result
+# --------------------------------------------------------------------------------------------
+@dataclass
+class ReferenceResult:
+    """What :func:`reference_simulate` returns.
+
+    ``monthly[m]`` is a dict of the columns in :data:`MONTHLY_COLUMNS` for month ``m``
+    (0-based); ``ledger`` is a list of rows ``(month_index, segment, product, line, statement,
+    amount)``; ``metrics`` holds the headline metrics of section 9.
+    """
+
+    scenario_name: str
+    start_month: dt.date
+    monthly: list[dict[str, float]]
+    ledger: list[LedgerRow]
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    def monthly_frame(self) -> pd.DataFrame:
+        """The monthly columns as a DataFrame indexed by month number 0..H-1."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.monthly, columns=list(MONTHLY_COLUMNS))
+        frame.index.name = "month"
+        return frame
+
+    def ledger_frame(self) -> pd.DataFrame:
+        """The ledger as a long DataFrame (month, segment, product, line, statement, amount)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            self.ledger, columns=["month", "segment", "product", "line", "statement", "amount"]
+        )
+
+    def line(
+        self, name: str, segment: str | None = None, product: str | None = None
+    ) -> list[float]:
+        """Monthly totals of one ledger line (optionally one segment and/or product)."""
+        totals = [0.0] * len(self.monthly)
+        for month, seg, prod, line, _statement, amount in self.ledger:
+            if line != name:
+                continue
+            if segment is not None and seg != segment:
+                continue
+            if product is not None and prod != product:
+                continue
+            totals[month] += amount
+        return totals
+
+    def column(self, name: str) -> list[float]:
+        """One monthly column as a list, month 0 first."""
+        return [row[name] for row in self.monthly]
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first of the month ``months`` after (or before, if negative) ``day``'s month.
+
+    Example:
+        >>> add_months(dt.date(2026, 1, 1), -12)
+        datetime.date(2025, 1, 1)
+    """
+    index = day.year * 12 + (day.month - 1) + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def normal_cdf(x: float) -> float:
+    """Standard normal cumulative distribution function."""
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def normal_pdf(x: float) -> float:
+    """Standard normal density."""
+    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def seat_change_rates(mu: float, sigma: float) -> tuple[float, float]:
+    """Expected gross additions and reductions per seat in a month (section 2(a)).
+
+    ``add = E[max(X, 0)]`` and ``red = E[max(-X, 0)] = add - mu`` for ``X ~ Normal(mu, sigma)``.
+
+    Example:
+        >>> seat_change_rates(0.01, 0.0)
+        (0.01, 0.0)
+    """
+    if sigma == 0.0:
+        return max(mu, 0.0), max(-mu, 0.0)
+    z = mu / sigma
+    add = mu * normal_cdf(z) + sigma * normal_pdf(z)
+    red = add - mu
+    return add, red
+
+
+def term_factor(scenario: Scenario, kind: str, when: dt.date) -> float:
+    """Price factor of a term relative to the annual list price, taken on date ``when``."""
+    terms = scenario.terms
+    if kind == "M":
+        return terms.monthly_term_factor
+    if kind == "B":
+        if terms.annual_billed_monthly_factor is not None:
+            return terms.annual_billed_monthly_factor
+        return annual_billed_monthly_factor_on(when)
+    return terms.annual_upfront_factor
+
+
+TERM_KEY = {"M": "monthly", "B": "annual_billed_monthly", "U": "annual_upfront"}
+
+
+def segment_products(segment: Segment) -> list[tuple[str, float]]:
+    """Products of a segment with their share per seat (mix share, or add-on attach rate).
+
+    AMBIGUITY: a product listed both in ``product_mix`` and ``addons`` (the schema does not
+    forbid it) takes the sum of its two shares.
+    """
+    shares: dict[str, float] = {}
+    for pid, share in segment.product_mix.items():
+        shares[pid] = shares.get(pid, 0.0) + share
+    for pid, share in segment.addons.items():
+        shares[pid] = shares.get(pid, 0.0) + share
+    return list(shares.items())
+
+
+def schedule_payment(
+    payments: list[float], month: int, amount: float, lag_days: float
+) -> None:
+    """Spread an amount due in ``month`` with a lag of ``lag_days`` days (section 7).
+
+    A lag of ``l = lag_days / 30`` months is paid ``1 - frac(l)`` in month ``month + floor(l)``
+    and ``frac(l)`` in the month after; anything falling after the horizon is not paid.
+    """
+    lag = lag_days / DAYS_PER_MONTH
+    whole = math.floor(lag)
+    frac = lag - whole
+    first = month + whole
+    if first < len(payments):
+        payments[first] += amount * (1.0 - frac)
+    if frac > 0.0 and first + 1 < len(payments):
+        payments[first + 1] += amount * frac
+
+
+# --------------------------------------------------------------------------------------------
+# Cohorts (section 1)
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Cohort:
+    """One cohort of one segment: ``M``, or ``B``/``U`` with an anniversary phase."""
+
+    kind: str  # "M", "B" or "U"
+    phase: int  # anniversary phase 0..11 (unused for M)
+    customers: float  # N
+    seats: float  # S, users
+    committed: float  # C
+    added: float  # A, part of C added mid-term (upfront cohorts)
+    locked_on: dt.date  # date whose list price and term factor are locked
+
+    @property
+    def label(self) -> str:
+        """M, B0..B11 or U0..U11."""
+        return "M" if self.kind == "M" else f"{self.kind}{self.phase}"
+
+    def renews_in(self, month: int) -> bool:
+        """Section 2(b): M every month, an annual cohort when ``month mod 12 = phase``."""
+        return self.kind == "M" or month % 12 == self.phase
+
+
+def initial_cohorts(segment: Segment, start: dt.date) -> list[Cohort]:
+    """The 25 cohorts of a segment at the start of the horizon (section 1)."""
+    cohorts: list[Cohort] = []
+    n_monthly = segment.customers_at_start * segment.term_mix["monthly"]
+    cohorts.append(
+        Cohort(
+            kind="M",
+            phase=0,
+            customers=n_monthly,
+            seats=n_monthly * segment.seats_per_customer,
+            committed=n_monthly * segment.seats_per_customer,
+            added=0.0,
+            # M renews in month 0 before anything is billed, so this lock is never used.
+            locked_on=add_months(start, -1),
+        )
+    )
+    for kind in ("B", "U"):
+        n_phase = segment.customers_at_start * segment.term_mix[TERM_KEY[kind]] / 12.0
+        for phase in range(12):
+            cohorts.append(
+                Cohort(
+                    kind=kind,
+                    phase=phase,
+                    customers=n_phase,
+                    seats=n_phase * segment.seats_per_customer,
+                    committed=n_phase * segment.seats_per_customer,
+                    added=0.0,
+                    # its current term started in month phase - 12, before the horizon
+                    locked_on=add_months(start, phase - 12),
+                )
+            )
+    return cohorts
+
+
+@dataclass
+class Prices:
+    """Unit amounts per licence-month of one product in one cohort (section 3)."""
+
+    customer: float  # P = L x f x (1 + u)
+    partner: float  # L x f x (1 - d_k): what Microsoft charges the partner
+    distributor: float  # L x f x distributor_margin (indirect only, else 0)
+
+
+def cohort_prices(scenario: Scenario, segment: Segment, cohort: Cohort, pid: str) -> Prices:
+    """Unit prices of product ``pid`` locked by ``cohort`` (section 3)."""
+    when = cohort.locked_on
+    list_price = scenario.list_price(pid, when)
+    factor = term_factor(scenario, cohort.kind, when)
+    base = list_price * factor
+    discount = scenario.partner_discount(pid)
+    if scenario.channel.model == "indirect":
+        dist_margin = scenario.channel.indirect.distributor_margin
+    else:
+        dist_margin = 0.0
+    return Prices(
+        customer=base * (1.0 + segment.markup_vs_list),
+        partner=base * (1.0 - discount),
+        distributor=base * dist_margin,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The simulation
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Book:
+    """Accumulates ledger amounts keyed by (month, segment, product, line)."""
+
+    amounts: dict[tuple[int, str, str, str], float] = field(default_factory=dict)
+
+    def post(self, month: int, segment: str, product: str, line: str, amount: float) -> None:
+        key = (month, segment, product, line)
+        self.amounts[key] = self.amounts.get(key, 0.0) + amount
+
+    def rows(self) -> list[LedgerRow]:
+        # AMBIGUITY: rows whose amount is exactly 0 are left out of the ledger (a line that
+        # does not apply, e.g. stranded seats under mirror); compare ledgers by summing.
+        out: list[LedgerRow] = []
+        for (month, seg, prod, line), amount in self.amounts.items():
+            if amount != 0.0:
+                out.append((month, seg, prod, line, STATEMENT_OF_LINE[line], amount))
+        out.sort(key=lambda r: (r[0], r[1], r[2], r[3]))
+        return out
+
+
+def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResult:
+    """Simulate month by month; ``stop_new_from``: no customer joins from that month on."""
+    s = scenario
+    horizon = s.horizon_months
+    start = s.start_month
+    channel = s.channel
+    direct = channel.model == "direct"
+    indirect = not direct
+    costs = s.costs
+    services = s.services
+    support = s.support
+    book = _Book()
+
+    cohorts = {seg.name: initial_cohorts(seg, start) for seg in s.segments}
+
+    # ---- opening balances of deferred revenue and prepaid costs (sections 4 and 5) ----------
+    # The initial upfront cohort of phase >= 1 prepaid its current term before the horizon and
+    # has `phase` months left. Phase 0 renews in month 0, so it has nothing left.
+    deferred = 0.0
+    prepaid = 0.0
+    for seg in s.segments:
+        for cohort in cohorts[seg.name]:
+            if cohort.kind != "U" or cohort.phase == 0:
+                continue
+            for pid, share in segment_products(seg):
+                prices = cohort_prices(s, seg, cohort, pid)
+                deferred += (
+                    cohort.phase
+                    * cohort.committed
+                    * share
+                    * prices.customer
+                    * (1.0 - seg.prepay_discount)
+                )
+                prepaid += (
+                    cohort.phase * cohort.committed * share * (prices.partner + prices.distributor)
+                )
+
+    # per-month series gathered in the loop
+    billings = [0.0] * horizon
+    bad_debt_total = [0.0] * horizon
+    vendor_billings = [0.0] * horizon
+    cash_in = [0.0] * horizon
+    vendor_payments = [0.0] * horizon
+    customers_end = [0.0] * horizon
+    seats_end = [0.0] * horizon
+    new_customers = [0.0] * horizon
+    deferred_end = [0.0] * horizon
+    prepaid_end = [0.0] * horizon
+    customer_months_by_hazard: list[tuple[float, float]] = []  # (hazard, customers) per seg-month
+
+    dso_days = float(s.billing.dso_days)
+    dpo_days = float(channel.payment_days)
+    tiers_sold = {seg.support_tier for seg in s.segments}
+
+    for m in range(horizon):
+        today = add_months(start, m)
+        hours_by_tier: dict[str, float] = {}
+
+        for seg in s.segments:
+            name = seg.name
+            tier = support.tiers[seg.support_tier]
+            products = segment_products(seg)
+            licences_per_seat = sum(share for _pid, share in products)
+            spc = seg.seats_per_customer
+
+            # section 2: monthly rates
+            mu = (1.0 + seg.seat_growth_annual) ** (1.0 / 12.0) - 1.0
+            sigma = seg.seat_volatility_annual / math.sqrt(12.0)
+            hazard = 1.0 - (1.0 - seg.churn_annual) ** (1.0 / 12.0)
+            add_rate, red_rate = seat_change_rates(mu, sigma)
+
+            joining_total = seg.new_customers_per_month
+            if stop_new_from is not None and m >= stop_new_from:
+                joining_total = 0.0
+
+            seg_billings = 0.0
+            seg_licence_revenue = 0.0
+            seg_support_revenue = 0.0
+            seat_changes = 0.0  # users added + removed + churned + joining (section 6)
+            seg_charges = 0.0  # charges (invoices) of the segment's cohorts this month
+
+            for cohort in cohorts[name]:
+                # ---- 2(a) seat changes -----------------------------------------------------
+                adds = add_rate * cohort.seats
+                reds = red_rate * cohort.seats
+                cohort.seats += adds - reds
+                if cohort.kind == "M":
+                    cohort.committed = cohort.seats
+                else:
+                    cohort.committed += adds  # a co-terminated purchase; reductions wait
+                    if cohort.kind == "U":
+                        cohort.added += adds
+
+                # ---- 2(b) renewals ---------------------------------------------------------
+                renews = cohort.renews_in(m)
+                churned_seats = 0.0
+                if renews:
+                    rate = hazard if cohort.kind == "M" else seg.churn_annual
+                    churned_customers = cohort.customers * rate
+                    churned_seats = cohort.seats * rate
+                    cohort.customers -= churned_customers
+                    cohort.seats -= churned_seats
+                    cohort.committed = cohort.seats
+                    cohort.added = 0.0
+                    cohort.locked_on = today
+
+                # ---- 2(c) new customers ----------------------------------------------------
+                if cohort.kind == "M" or cohort.phase == m % 12:
+                    joining = joining_total * seg.term_mix[TERM_KEY[cohort.kind]]
+                else:
+                    joining = 0.0
+                cohort.customers += joining
+                cohort.seats += joining * spc
+                cohort.committed += joining * spc
+
+                seat_changes += adds + reds + churned_seats + joining * spc
+
+                # ---- 4 and 5: licences, product by product ---------------------------------
+                cohort_licence_billings = 0.0
+                for pid, share in products:
+                    prices = cohort_prices(s, seg, cohort, pid)
+                    vendor_unit = prices.partner + prices.distributor
+                    distributor = cohort.committed * share * prices.distributor
+                    if cohort.kind in ("M", "B"):
+                        if seg.contract_policy == "flexible":
+                            billed_seats = cohort.seats
+                        else:
+                            billed_seats = cohort.committed
+                        bill = billed_seats * share * prices.customer
+                        revenue = bill
+                        licence_cost = billed_seats * share * prices.partner
+                        if seg.contract_policy == "flexible":
+                            stranded = (cohort.committed - cohort.seats) * share * prices.partner
+                        else:
+                            stranded = 0.0
+                        vendor = cohort.committed * share * vendor_unit
+                    else:  # upfront
+                        if renews:
+                            bill = (
+                                12.0
+                                * cohort.committed
+                                * share
+                                * prices.customer
+                                * (1.0 - seg.prepay_discount)
+                            )
+                            vendor = 12.0 * cohort.committed * share * vendor_unit
+                        else:
+                            # additions prorated and co-terminated, without prepay discount
+                            months_left = 12 - ((m - cohort.phase) % 12)
+                            bill = adds * share * prices.customer * months_left
+                            vendor = adds * share * vendor_unit * months_left
+                        revenue = (
+                            (cohort.committed - cohort.added) * (1.0 - seg.prepay_discount)
+                            + cohort.added
+                        ) * share * prices.customer
+                        # cost recognized like revenue: C seats each month, no prepay discount
+                        licence_cost = cohort.committed * share * prices.partner
+                        stranded = 0.0
+                        deferred += bill - revenue
+                        prepaid += vendor - licence_cost - distributor
+
+                    book.post(m, name, pid, "license_resale", revenue)
+                    book.post(m, name, pid, "license_cost", licence_cost)
+                    if seg.contract_policy == "flexible" and cohort.kind in ("M", "B"):
+                        book.post(m, name, pid, "stranded_seats", stranded)
+                    if indirect:
+                        book.post(m, name, pid, "distributor_margin", distributor)
+                    cohort_licence_billings += bill
+                    seg_licence_revenue += revenue
+                    vendor_billings[m] += vendor
+
+                # ---- support plans and services of this cohort -----------------------------
+                support_bill = cohort.seats * tier.price_per_seat_month
+                services_bill = joining * (
+                    services.onboarding_price_per_customer
+                    + spc * services.deployment_price_per_seat
+                )
+                seg_support_revenue += support_bill
+                cohort_billings = cohort_licence_billings + support_bill + services_bill
+                seg_billings += cohort_billings
+
+                # ---- 6: card and debit fees of this cohort ---------------------------------
+                if cohort.kind in ("M", "B") or renews or tier.price_per_seat_month > 0:
+                    charges = cohort.customers
+                else:
+                    charges = 0.0  # an addition to an upfront term without a support price
+                seg_charges += charges
+                card_share = seg.payment_mix["card"]
+                ach_share = seg.payment_mix["ach"]
+                if charges > 0.0:
+                    card_fee = card_share * (
+                        costs.card_fee_rate * cohort_billings + costs.card_fee_per_charge * charges
+                    )
+                    ach_fee = ach_share * charges * min(
+                        costs.ach_fee_rate * cohort_billings / charges, costs.ach_fee_cap
+                    )
+                else:
+                    # an amount billed with no charge pays the rates only
+                    card_fee = card_share * costs.card_fee_rate * cohort_billings
+                    ach_fee = ach_share * costs.ach_fee_rate * cohort_billings
+                book.post(m, name, ALL, "card_processing", card_fee)
+                book.post(m, name, ALL, "ach_fees", ach_fee)
+
+            # ---- segment-level lines -------------------------------------------------------
+            seats = sum(c.seats for c in cohorts[name])
+            customers = sum(c.customers for c in cohorts[name])
+
+            book.post(m, name, ALL, "support_plans", seg_support_revenue)
+            services_revenue = joining_total * (
+                services.onboarding_price_per_customer + spc * services.deployment_price_per_seat
+            )
+            book.post(m, name, ALL, "services", services_revenue)
+
+            # 5: support labor on the segment's seats
+            tickets = seats * tier.tickets_per_seat_month
+            escalated = tickets * tier.escalation_rate
+            hours = (
+                (tickets * tier.minutes_per_ticket + escalated * tier.escalation_minutes)
+                / 60.0
+                / support.utilization
+            )
+            hours_by_tier[seg.support_tier] = hours_by_tier.get(seg.support_tier, 0.0) + hours
+            book.post(m, name, ALL, "support_labor", hours * support.labor_rate_per_hour)
+            if indirect:
+                book.post(
+                    m,
+                    name,
+                    ALL,
+                    "escalation_fees",
+                    escalated * channel.indirect.escalation_fee_per_ticket,
+                )
+            book.post(
+                m,
+                name,
+                ALL,
+                "services_cost",
+                joining_total
+                * (services.onboarding_cost_per_customer + spc * services.deployment_cost_per_seat),
+            )
+            book.post(m, name, ALL, "per_seat_tools", seats * costs.systems_per_seat_month)
+
+            # 6: operating lines of the segment
+            book.post(
+                m,
+                name,
+                ALL,
+                "license_admin",
+                seat_changes * licences_per_seat * costs.license_admin_per_seat_change,
+            )
+            book.post(
+                m,
+                name,
+                ALL,
+                "commissions",
+                costs.commission_rate * (seg_licence_revenue + seg_support_revenue),
+            )
+            book.post(
+                m, name, ALL, "acquisition", joining_total * costs.acquisition_cost_per_customer
+            )
+            book.post(
+                m, name, ALL, "accounting", seg_charges * costs.accounting_per_invoice
+            )
+            seg_bad_debt = costs.bad_debt_rate * seg_billings
+            book.post(m, name, ALL, "bad_debt", seg_bad_debt)
+
+            # 7: cash in of the segment's billings, net of bad debt
+            collectible = seg_billings * (1.0 - costs.bad_debt_rate)
+            immediate = seg.payment_mix["card"] + seg.payment_mix["ach"]
+            cash_in[m] += collectible * immediate
+            schedule_payment(cash_in, m, collectible * seg.payment_mix["invoice"], dso_days)
+
+            billings[m] += seg_billings
+            bad_debt_total[m] += seg_bad_debt
+            customers_end[m] += customers
+            seats_end[m] += seats
+            new_customers[m] += joining_total
+            customer_months_by_hazard.append((hazard, customers))
+
+        # ---- company-level lines ---------------------------------------------------------------
+        # 5: 24x7 staffing floor.
+        # AMBIGUITY: "for each 24x7 tier" is read as each 24x7 tier that is sold to at least one
+        # segment; a tier listed in support.tiers that no segment sells (the default tiers
+        # include premium_247) needs no staff on shift.
+        floor_hours = HOURS_PER_WEEK_247 * WEEKS_PER_MONTH * support.staff_on_shift_247
+        for tier_name, tier in support.tiers.items():
+            if tier.coverage != "24x7" or tier_name not in tiers_sold:
+                continue
+            shortfall = max(0.0, floor_hours - hours_by_tier.get(tier_name, 0.0))
+            book.post(m, ALL, ALL, "support_247_floor", shortfall * support.labor_rate_per_hour)
+
+        # 6: company-level operating lines.
+        # AMBIGUITY: "(company level)" is read as applying to accounting_per_month only: the
+        # per-invoice part is posted per segment (above), the monthly close under "all".
+        book.post(m, ALL, ALL, "accounting", costs.accounting_per_month)
+        book.post(m, ALL, ALL, "compliance", costs.compliance_per_year / 12.0)
+        book.post(m, ALL, ALL, "systems", costs.systems_per_year / 12.0)
+        if direct:
+            book.post(m, ALL, ALL, "vendor_support_plan", support.vendor_plan_yearly_cost / 12.0)
+            dc = channel.direct
+            programme = (
+                dc.billing_platform_per_year
+                + dc.provisioning_per_year
+                + dc.portal_per_year
+                + dc.training_per_year
+                + dc.compliance_per_year
+            )
+            book.post(m, ALL, ALL, "direct_programme", programme / 12.0)
+        else:
+            book.post(
+                m, ALL, ALL, "distributor_fees", channel.indirect.distributor_fee_per_month
+            )
+
+        # 7: vendor billings are paid with the DPO lag
+        schedule_payment(vendor_payments, m, vendor_billings[m], dpo_days)
+        deferred_end[m] = deferred
+        prepaid_end[m] = prepaid
+
+    # ---- statements (section 8) ---------------------------------------------------------------
+    rows = book.rows()
+    statement = [{name: 0.0 for name in STATEMENTS} for _ in range(horizon)]
+    paid_now = [0.0] * horizon  # costs paid in the month they are incurred
+    for month, _seg, _prod, line, stmt, amount in rows:
+        statement[month][stmt] += amount
+        if stmt != "revenue" and line not in VENDOR_SETTLED_LINES and line not in NON_CASH_LINES:
+            paid_now[month] += amount
+
+    monthly: list[dict[str, float]] = []
+    cumulative_cash = 0.0
+    cum_collectible = 0.0
+    cum_cash_in = 0.0
+    cum_vendor_billed = 0.0
+    cum_vendor_paid = 0.0
+    for m in range(horizon):
+        revenue = statement[m]["revenue"]
+        cos = statement[m]["cost_of_sales"]
+        opex = statement[m]["operating_costs"]
+        cash_out = vendor_payments[m] + paid_now[m]
+        net_cash = cash_in[m] - cash_out
+        cumulative_cash += net_cash
+        cum_collectible += billings[m] - bad_debt_total[m]
+        cum_cash_in += cash_in[m]
+        cum_vendor_billed += vendor_billings[m]
+        cum_vendor_paid += vendor_payments[m]
+        monthly.append(
+            {
+                "revenue": revenue,
+                "cost_of_sales": cos,
+                "gross_profit": revenue - cos,
+                "operating_costs": opex,
+                "operating_profit": revenue - cos - opex,
+                "customers": customers_end[m],
+                "seats": seats_end[m],
+                "billings": billings[m],
+                "cash_in": cash_in[m],
+                "cash_out": cash_out,
+                "net_cash": net_cash,
+                "cumulative_cash": cumulative_cash,
+                "deferred_revenue": deferred_end[m],
+                "receivables": cum_collectible - cum_cash_in,
+                "payables": cum_vendor_billed - cum_vendor_paid,
+                "prepaid_costs": prepaid_end[m],
+                "bad_debt": bad_debt_total[m],
+                "vendor_billings": vendor_billings[m],
+                # extra columns used by the metrics
+                "new_customers": new_customers[m],
+            }
+        )
+
+    result = ReferenceResult(
+        scenario_name=s.name, start_month=start, monthly=monthly, ledger=rows
+    )
+    result.metrics["_hazard_weighted"] = _weighted_hazard(customer_months_by_hazard)
+    return result
+
+
+def _weighted_hazard(pairs: list[tuple[float, float]]) -> float:
+    """Monthly churn hazard averaged over segments, weighted by customer-months."""
+    weight = sum(c for _h, c in pairs)
+    if weight <= 0.0:
+        return 0.0
+    return sum(h * c for h, c in pairs) / weight
+
+
+# --------------------------------------------------------------------------------------------
+# Headline metrics (section 9)
+# --------------------------------------------------------------------------------------------
+def _recurring_revenue(result: ReferenceResult) -> list[float]:
+    lic = result.line("license_resale")
+    sup = result.line("support_plans")
+    return [a + b for a, b in zip(lic, sup, strict=True)]
+
+
+def _metrics(scenario: Scenario, result: ReferenceResult) -> dict[str, float]:
+    horizon = scenario.horizon_months
+    monthly = result.monthly
+    nan = float("nan")
+
+    net_cash = [row["net_cash"] for row in monthly]
+    cumulative = [row["cumulative_cash"] for row in monthly]
+    rate = scenario.discount_rate_annual
+    npv = sum(cash / (1.0 + rate) ** ((m + 1) / 12.0) for m, cash in enumerate(net_cash))
+
+    # first month number (1-based) from which cumulative cash stays >= 0
+    if cumulative[-1] < 0.0:
+        break_even = nan
+    else:
+        last_negative = -1
+        for m, value in enumerate(cumulative):
+            if value < 0.0:
+                last_negative = m
+        break_even = float(last_negative + 2)
+
+    # AMBIGUITY: the cash trough is the lowest month-end cumulative cash (it can be positive
+    # when cash never goes below zero; the starting 0 is not counted).
+    cash_trough = min(cumulative)
+
+    recurring = _recurring_revenue(result)
+    ending_mrr = recurring[-1]
+
+    # net revenue retention: a second run in which no customer joins from month w on
+    w = max(1, horizon - 12)
+    base = recurring[w - 1]
+    if w >= horizon:
+        retained = recurring[-1]  # the second run is identical (no month >= w exists)
+    else:
+        retained = _recurring_revenue(_run(scenario, stop_new_from=w))[-1]
+    nrr = retained / base if base != 0.0 else nan
+
+    totals = {line: sum(result.line(line)) for line in STATEMENT_OF_LINE}
+    revenue = sum(row["revenue"] for row in monthly)
+    gross_profit = sum(row["gross_profit"] for row in monthly)
+    operating_profit = sum(row["operating_profit"] for row in monthly)
+
+    # AMBIGUITY: CAC and the recurring gross profit are taken over the whole horizon.
+    # CAC per new customer = (acquisition + services cost - services revenue) / new customers.
+    # Recurring gross profit = licence + support revenue - (cost of sales except services
+    # cost), per customer-month (sum over months of the month-end customer count).
+    new_total = sum(row["new_customers"] for row in monthly)
+    customer_months = sum(row["customers"] for row in monthly)
+    recurring_cos = sum(totals[line] for line in COST_OF_SALES_LINES if line != "services_cost")
+    recurring_gp = totals["license_resale"] + totals["support_plans"] - recurring_cos
+    gp_per_customer_month = recurring_gp / customer_months if customer_months > 0.0 else nan
+    if new_total > 0.0:
+        cac = (totals["acquisition"] + totals["services_cost"] - totals["services"]) / new_total
+    else:
+        cac = nan
+    # AMBIGUITY: payback is 0 when CAC is not positive (services margin covers acquisition:
+    # it pays back at once), NaN when the recurring gross profit per customer-month is not
+    # positive (it never pays back); the LTV/CAC ratio is NaN when CAC is not positive.
+    if math.isnan(cac):
+        cac_payback = nan
+    elif cac <= 0.0:
+        cac_payback = 0.0
+    elif gp_per_customer_month > 0.0:
+        cac_payback = cac / gp_per_customer_month
+    else:
+        cac_payback = nan
+    # AMBIGUITY: "monthly churn" is the churn hazard h = 1 - (1 - churn_annual)^(1/12) of
+    # section 2, averaged over segments weighted by their customer-months (one segment: h).
+    hazard = result.metrics["_hazard_weighted"]
+    lifetime = min(1.0 / hazard, MAX_LIFETIME_MONTHS) if hazard > 0.0 else MAX_LIFETIME_MONTHS
+    if not math.isnan(cac) and cac > 0.0:
+        ltv_to_cac = gp_per_customer_month * lifetime / cac
+    else:
+        ltv_to_cac = nan
+
+    return {
+        "npv": npv,
+        "break_even_month": break_even,
+        "cash_trough": cash_trough,
+        "ending_mrr": ending_mrr,
+        "ending_arr": 12.0 * ending_mrr,
+        "net_revenue_retention": nrr,
+        "cac_payback_months": cac_payback,
+        "ltv_to_cac": ltv_to_cac,
+        # AMBIGUITY: margins are horizon totals (sum of profit over sum of revenue).
+        "gross_margin": gross_profit / revenue if revenue != 0.0 else nan,
+        "operating_margin": operating_profit / revenue if revenue != 0.0 else nan,
+        "revenue": revenue,
+        "gross_profit": gross_profit,
+        "operating_profit": operating_profit,
+        "ending_customers": monthly[-1]["customers"],
+        "ending_seats": monthly[-1]["seats"],
+    }
+
+
+def reference_simulate(scenario: Scenario) -> ReferenceResult:
+    """Run the reference simulation of ``docs/engine.md`` on a validated scenario.
+
+    Example:
+        >>> from cspmodel.io import validate_data
+        >>> s = validate_data({"name": "x", "horizon_months": 3, "segments": [{"name": "SMB",
+        ...     "customers_at_start": 10, "new_customers_per_month": 0, "churn_annual": 0,
+        ...     "seat_growth_annual": 0, "seat_volatility_annual": 0,
+        ...     "term_mix": {"monthly": 1}, "product_mix": {"m365_business_premium": 1}}]})
+        >>> r = reference_simulate(s)
+        >>> round(r.line("license_resale")[0], 6)  # 10 customers x 15 seats x 22 x 1.20
+        3960.0
+    """
+    result = _run(scenario)
+    metrics = _metrics(scenario, result)
+    result.metrics = metrics
+    return result
+
+
+__all__ = [
+    "COST_OF_SALES_LINES",
+    "METRIC_NAMES",
+    "MONTHLY_COLUMNS",
+    "OPERATING_COST_LINES",
+    "REVENUE_LINES",
+    "STATEMENT_OF_LINE",
+    "ReferenceResult",
+    "reference_simulate",
+]
