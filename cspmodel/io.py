@@ -53,12 +53,45 @@ def load_scenario_text(text: str, source: str = "<text>") -> Scenario:
     return validate_data(data, source)
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key written twice in one block (YAML would silently keep the last one)."""
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """PyYAML's safe loader (no Python objects) that also refuses a key written twice."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: the safe loader reports it
+                break
+            if first is not None:
+                raise _DuplicateKey(
+                    None, None, f"the key '{key}' is written twice in this block (first on "
+                    f"line {first.line + 1}); keep one", key_node.start_mark)
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
-    """Parse YAML safely into a mapping, or raise ScenarioError."""
+    """Parse YAML safely into a mapping, or raise ScenarioError.
+
+    Example:
+        >>> parse_yaml("name: demo\nhorizon_months: 24\n", "x.yaml")
+        {'name': 'demo', 'horizon_months': 24}
+    """
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 - a SafeLoader subclass
+    except _DuplicateKey as exc:
+        raise ScenarioError([Problem(source, _mark(exc), MISSING, str(exc.problem))]) from None
     except yaml.constructor.ConstructorError as exc:
         where = _mark(exc)
+        if "tag" not in str(exc.problem):
+            raise ScenarioError([Problem(source, where, MISSING,
+                                         f"malformed YAML: {exc.problem}")]) from None
         raise ScenarioError([Problem(source, where, MISSING,
                                      f"YAML tag not allowed ({exc.problem}); scenario files "
                                      "hold plain values, lists and mappings only")]) from None

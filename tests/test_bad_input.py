@@ -153,3 +153,12 @@ def test_a_bad_file_does_not_stop_the_others_being_checked(tmp_path: Path) -> No
     assert result.exit_code == 2
     _assert_names(result.output, "good.yaml: ok", "bad.yaml: horizon_months = -1",
                   "1 of 2 scenario file(s) invalid")
+
+
+def test_key_written_twice_is_refused_not_silently_overwritten(tmp_path: Path) -> None:
+    text = GOOD_SEGMENT.replace("  - name: SMB\n", "  - name: SMB\n    churn_annual: 0.1\n")
+    path = _write(tmp_path, "twice.yaml", "name: t\n" + text + "    churn_annual: 0.3\n")
+    err, out = _refused(path)
+    assert err.problems[0].path == "line 6, column 5"
+    _assert_names(out, "twice.yaml", "the key 'churn_annual' is written twice",
+                  "first on line 4", "keep one")
