@@ -80,7 +80,7 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
     """Parse YAML safely into a mapping, or raise ScenarioError.
 
     Example:
-        >>> parse_yaml("name: demo\nhorizon_months: 24\n", "x.yaml")
+        >>> parse_yaml("name: demo\\nhorizon_months: 24\\n", "x.yaml")
         {'name': 'demo', 'horizon_months': 24}
     """
     try:
