@@ -162,7 +162,8 @@ def build_inputs(scenario: Scenario) -> Inputs:
     for name in TIER_DRIVERS:
         drivers[f"tier_{name}"] = np.array(
             [[float(getattr(tiers[seg.support_tier], name)) for seg in segs]])
-    tier_names_247 = [n for n, t in tiers.items() if t.coverage == "24x7"]
+    sold = {seg.support_tier for seg in segs}
+    tier_names_247 = [n for n, t in tiers.items() if t.coverage == "24x7" and n in sold]
     tier_index = np.array([tier_names_247.index(seg.support_tier)
                            if seg.support_tier in tier_names_247 else -1 for seg in segs])
 
@@ -239,6 +240,8 @@ class CoreOutput:
     cash_out: np.ndarray  # (P, H)
     receivables: np.ndarray  # (P, H)
     payables: np.ndarray  # (P, H)
+    receivables_opening: np.ndarray  # (P,)
+    payables_opening: np.ndarray  # (P,)
 
 
 def _lag_split(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -265,6 +268,22 @@ def lagged(amounts: np.ndarray, days: np.ndarray) -> np.ndarray:
         if w + 1 < H:
             out[rows, w + 1:] += amounts[rows, : H - w - 1] * fr
     return out
+
+
+def arrears_weights(days: np.ndarray, horizon: int) -> np.ndarray:
+    """Share of one month's pre-horizon billing paid in each month of the horizon, when every
+    month before the start billed the same amount and payment lags ``days`` (P, 1).
+
+    With a lag of ``l = w + f`` months, month ``m`` receives ``(1 - f)`` if ``m < w`` plus
+    ``f`` if ``m < w + 1``: in all ``l`` months' worth, the opening balance.
+
+    Example:
+        >>> arrears_weights(np.array([[45.0]]), 3)
+        array([[1. , 0.5, 0. ]])
+    """
+    whole, frac = _lag_split(days.astype(float))
+    m = np.arange(horizon)[None, :]
+    return (1.0 - frac) * (m < whole) + frac * (m < whole + 1)
 
 
 def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
@@ -348,6 +367,12 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
     cost0 = np.einsum("sk,kq->sq", share, cost_rate_k)[None] + dm[:, :, None] * sell0[None]
     deferred_opening = (C * months_left0 * sell0[None] * (mk * (1 - pd_))[:, :, None]).sum((1, 2))
     prepaid_opening = (C * months_left0 * cost0).sum((1, 2))
+    # the book at the start billed like this in each month before the horizon (upfront
+    # renewals averaged over their twelve phases): what is still unpaid opens the balances
+    sell_rate0 = sell0[None] * mk[:, :, None] * np.where(IS_U, 1.0 - pd_[:, :, None], 1.0)
+    bill_before = (C * sell_rate0).sum(axis=2) + Su.sum(axis=2) * seg("tier_price_per_seat_month")
+    inv_before = (bill_before * seg("pay_invoice") * (1.0 - com("bad_debt_rate"))).sum(axis=1)
+    vendor_before = (C * cost0).sum(axis=(1, 2))
 
     out_k = np.zeros((P, S, K, len(PRODUCT_LINES), H))
     out_s = np.zeros((P, S, len(SEGMENT_LINES), H))
@@ -474,18 +499,24 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
     out_c[:, 5, :] = com("direct_programme_per_year") / 12.0
     out_c[:, 6, :] = com("distributor_fee_per_month")
 
-    cash_in = collectible_now + lagged(collectible_inv, com("dso_days"))
-    vendor_paid = lagged(vendor_b, com("dpo_days"))
+    dso, dpo = com("dso_days"), com("dpo_days")
+    cash_in = (collectible_now + lagged(collectible_inv, dso)
+               + inv_before[:, None] * arrears_weights(dso, H))
+    vendor_paid = lagged(vendor_b, dpo) + vendor_before[:, None] * arrears_weights(dpo, H)
     # licence, stranded and distributor lines are paid through the vendor's bills; bad debt is
     # billing never collected (no cash); every other cost is paid in the month
     other_costs = (out_s[:, :, 2:12].sum(axis=(1, 2)) + out_c.sum(axis=1))
     cash_out = vendor_paid + other_costs
-    receivables = np.cumsum(collectible_now + collectible_inv - cash_in, axis=1)
-    payables = np.cumsum(vendor_b - vendor_paid, axis=1)
+    receivables_opening = inv_before * (dso[:, 0] / 30.0)
+    payables_opening = vendor_before * (dpo[:, 0] / 30.0)
+    receivables = receivables_opening[:, None] + np.cumsum(
+        collectible_now + collectible_inv - cash_in, axis=1)
+    payables = payables_opening[:, None] + np.cumsum(vendor_b - vendor_paid, axis=1)
     return CoreOutput(
         product_lines=out_k, segment_lines=out_s, company_lines=out_c, customers=customers,
         seats=seats, new_customers=new_c, churned_customers=churned_c, billings=billings,
         vendor_billings=vendor_b, deferred_opening=deferred_opening,
         prepaid_opening=prepaid_opening, cash_in=cash_in, cash_out=cash_out,
-        receivables=receivables, payables=payables,
+        receivables=receivables, payables=payables, receivables_opening=receivables_opening,
+        payables_opening=payables_opening,
     )

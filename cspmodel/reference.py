@@ -140,6 +140,7 @@ class ReferenceResult:
     monthly: list[dict[str, float]]
     ledger: list[LedgerRow]
     metrics: dict[str, float] = field(default_factory=dict)
+    opening: dict[str, float] = field(default_factory=dict)
 
     def monthly_frame(self) -> pd.DataFrame:
         """The monthly columns as a DataFrame indexed by month number 0..H-1."""
@@ -411,6 +412,51 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 prepaid += (
                     cohort.phase * cohort.committed * share * (prices.partner + prices.distributor)
                 )
+
+    # ---- opening receivables and payables (section 7) --------------------------------------
+    # Every month before the start billed what the starting book bills in a month: M and B
+    # cohorts their monthly bill, U cohorts a twelfth of their year (renewals averaged over the
+    # phases), plus support. Those months' invoices and vendor bills arrive with their lags.
+    invoiced_per_month_before = 0.0  # collectible invoice share
+    vendor_per_month_before = 0.0
+    for seg in s.segments:
+        tier = support.tiers[seg.support_tier]
+        seg_billing = 0.0
+        for cohort in cohorts[seg.name]:
+            seg_billing += cohort.seats * tier.price_per_seat_month
+            for pid, share in segment_products(seg):
+                prices = cohort_prices(s, seg, cohort, pid)
+                prepay = (1.0 - seg.prepay_discount) if cohort.kind == "U" else 1.0
+                seg_billing += cohort.committed * share * prices.customer * prepay
+                vendor_per_month_before += (
+                    cohort.committed * share * (prices.partner + prices.distributor)
+                )
+        invoiced_per_month_before += (
+            seg_billing * seg.payment_mix["invoice"] * (1.0 - costs.bad_debt_rate)
+        )
+    dso_days_open = float(s.billing.dso_days)
+    dpo_days_open = float(channel.payment_days)
+    opening_receivables = 0.0
+    opening_payables = 0.0
+    cash_in_before = [0.0] * horizon
+    vendor_paid_before = [0.0] * horizon
+    for before in range(-240, 0):  # every month before the start (lags are at most 180 days)
+        for lag_days, amount, into, kind in (
+            (dso_days_open, invoiced_per_month_before, cash_in_before, "in"),
+            (dpo_days_open, vendor_per_month_before, vendor_paid_before, "out"),
+        ):
+            lag = lag_days / DAYS_PER_MONTH
+            whole = math.floor(lag)
+            frac = lag - whole
+            for arrives, weight in ((before + whole, 1.0 - frac), (before + whole + 1, frac)):
+                if arrives < 0 or weight == 0.0:
+                    continue  # paid before the start
+                if kind == "in":
+                    opening_receivables += amount * weight
+                else:
+                    opening_payables += amount * weight
+                if arrives < horizon:
+                    into[arrives] += amount * weight
 
     # per-month series gathered in the loop
     billings = [0.0] * horizon
@@ -711,6 +757,8 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
         revenue = statement[m]["revenue"]
         cos = statement[m]["cost_of_sales"]
         opex = statement[m]["operating_costs"]
+        cash_in[m] += cash_in_before[m]
+        vendor_payments[m] += vendor_paid_before[m]
         cash_out = vendor_payments[m] + paid_now[m]
         net_cash = cash_in[m] - cash_out
         cumulative_cash += net_cash
@@ -733,8 +781,8 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 "net_cash": net_cash,
                 "cumulative_cash": cumulative_cash,
                 "deferred_revenue": deferred_end[m],
-                "receivables": cum_collectible - cum_cash_in,
-                "payables": cum_vendor_billed - cum_vendor_paid,
+                "receivables": opening_receivables + cum_collectible - cum_cash_in,
+                "payables": opening_payables + cum_vendor_billed - cum_vendor_paid,
                 "prepaid_costs": prepaid_end[m],
                 "bad_debt": bad_debt_total[m],
                 "vendor_billings": vendor_billings[m],
@@ -747,6 +795,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
         scenario_name=s.name, start_month=start, monthly=monthly, ledger=rows
     )
     result.metrics["_hazard_weighted"] = _weighted_hazard(customer_months_by_hazard)
+    result.opening = {"receivables": opening_receivables, "payables": opening_payables}
     return result
 
 

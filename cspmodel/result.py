@@ -40,6 +40,7 @@ MONTHLY_COLUMNS = (
     "deferred_revenue", "receivables", "payables", "prepaid_costs", "vendor_billings",
     "bad_debt", "mrr",
 )
+OPENING_COLUMNS = ("deferred_revenue", "prepaid_costs", "receivables", "payables")
 SUMMARY_KEYS = (
     "revenue", "gross_profit", "gross_margin", "operating_profit", "operating_margin", "npv",
     "break_even_month", "cash_trough", "ending_mrr", "ending_arr", "ending_customers",
@@ -91,6 +92,8 @@ def statements(core: CoreOutput) -> dict[str, np.ndarray]:
         core.vendor_billings - recognized_vendor, axis=1)
     st["receivables"] = core.receivables
     st["payables"] = core.payables
+    st["opening"] = np.stack([core.deferred_opening, core.prepaid_opening,
+                              core.receivables_opening, core.payables_opening], axis=1)
     return st
 
 
@@ -137,7 +140,7 @@ def metrics(st: dict[str, np.ndarray], retained_mrr: np.ndarray, inp: Inputs,
 
 
 def _unit_economics(st: dict[str, np.ndarray], lines: dict[str, np.ndarray],
-                    inp: Inputs) -> tuple[np.ndarray, np.ndarray]:
+                    inp: Inputs, core: CoreOutput) -> tuple[np.ndarray, np.ndarray]:
     """CAC payback (months) and LTV/CAC per path."""
     new = st["new_customers"].sum(axis=1)
     cac_total = (lines["acquisition"] + lines["services_cost"] - lines["services"]).sum(axis=1)
@@ -149,12 +152,11 @@ def _unit_economics(st: dict[str, np.ndarray], lines: dict[str, np.ndarray],
     customer_months = st["customers"].sum(axis=1)
     P = new.shape[0]
     churn = np.broadcast_to(inp.drivers["churn_annual"], (P, len(inp.segments)))
-    weights = np.broadcast_to(inp.drivers["customers_at_start"]
-                              + inp.drivers["new_customers_per_month"], churn.shape)
+    seg_hazard = 1.0 - (1.0 - churn) ** (1.0 / 12.0)
+    weights = core.customers.sum(axis=2)  # customer-months per segment
     wsum = weights.sum(axis=1)
-    avg_churn = np.where(wsum > 0, (churn * weights).sum(axis=1) / np.where(wsum > 0, wsum, 1),
-                         churn.mean(axis=1))
-    hazard = 1.0 - (1.0 - avg_churn) ** (1.0 / 12.0)
+    hazard = np.where(wsum > 0, (seg_hazard * weights).sum(axis=1) / np.where(wsum > 0, wsum, 1),
+                      seg_hazard.mean(axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
         cac = np.where(new > 0, cac_total / np.where(new > 0, new, 1), np.nan)
         gp_pcm = np.where(customer_months > 0, recurring_gp / customer_months, np.nan)
@@ -203,6 +205,14 @@ class Result:
         if core.customers.shape[0] > 1:
             core = _mean_core(core)
         return _ledger(core, self._inputs, self.monthly.index, 0)
+
+    @property
+    def opening(self) -> pd.Series:
+        """Balances at the start of the first month, from the book that exists then: deferred
+        revenue and prepaid costs of terms paid upfront before the horizon, receivables and
+        payables still open from the months before it (``docs/engine.md`` section 7)."""
+        assert self.path_statements is not None
+        return pd.Series(self.path_statements["opening"].mean(axis=0), index=OPENING_COLUMNS)
 
     @property
     def currency(self) -> str:
@@ -382,7 +392,7 @@ def _result_from_inputs(inp: Inputs) -> Result:
     st_ret = statements(retained)
     met = metrics(st, st_ret["mrr"][:, -1], inp, window_start)
     lines = line_totals(core)
-    payback, ltv_cac = _unit_economics(st, lines, inp)
+    payback, ltv_cac = _unit_economics(st, lines, inp, core)
     met["cac_payback_months"], met["ltv_to_cac"] = payback, ltv_cac
     lic_rev = lines["license_resale"].sum(axis=1)
     lic_cost = (lines["license_cost"] + lines["stranded_seats"]

@@ -436,19 +436,22 @@ def test_247_floor_dominates_at_low_volume() -> None:
 
 
 def test_unsold_247_tier_has_no_floor() -> None:
-    # AMBIGUITY resolved in the reference (docs/engine.md section 5 says "for each 24x7 tier"):
-    # a 24x7 tier that no segment sells carries no staffing floor.
+    # docs/engine.md section 5: only a 24x7 tier sold to at least one segment needs someone on
+    # shift; here the segment buys "none", so the p247 tier costs nothing.
     tiers = {"none": {"price_per_seat_month": 0.0, "tickets_per_seat_month": 0.0},
              "p247": {"price_per_seat_month": 35.0, "coverage": "24x7"}}
-    # Until the two implementations agree on this reading, an engine that charges the floor
-    # is reported as an expected failure (xfail) rather than breaking the suite.
     s = make(support={"tiers": tiers, "labor_rate_per_hour": 46.0, "staff_on_shift_247": 1.0})
     for r in run(s):
-        floor = r.line("support_247_floor")
-        if r.name == "engine" and floor[0] > 0.0:
-            pytest.xfail("engine charges the 24x7 floor of an unsold tier: "
-                         f"{floor[0]:.2f} = (168 x 52/12 h) x 46 a month; pending decision")
-        check(r, floor, [0.0] * 12)
+        check(r, r.line("support_247_floor"), [0.0] * 12)
+    sold = make({"support_tier": "p247", "customers_at_start": 1, "seats_per_customer": 1},
+                support={"tiers": tiers, "labor_rate_per_hour": 46.0,
+                         "staff_on_shift_247": 1.0})
+    for r in run(sold):
+        # one seat: 0.5 tickets x (20 min + 10% escalated x 40 min) / 60 / utilization 1.0
+        # = 0.2 h of work; the floor is 168 x 52 / 12 = 728 h a month, so the top-up is
+        # (728 - 0.2) x 46
+        check(r, r.line("support_247_floor")[0],
+              (168 * 52 / 12 - 0.5 * (20 + 0.10 * 40) / 60 / 1.0) * 46.0)
 
 
 def test_support_labor_and_escalation_fees() -> None:
@@ -563,6 +566,8 @@ def test_deferred_revenue_of_one_prepaid_year() -> None:
 
 
 def test_dso_and_dpo_cash_lags() -> None:
+    # A book that exists at the start billed the same every month before it (section 7), so its
+    # invoices and vendor bills are already flowing: steady state from month 0.
     s = make(
         {"payment_mix": {"invoice": 1.0}},
         billing={"dso_days": 45},  # 1.5 months: half in m+1, half in m+2
@@ -574,41 +579,71 @@ def test_dso_and_dpo_cash_lags() -> None:
     billed = 12 * 10 * BP * 1.20
     vendor = billed * (1 - 0.20)
     for r in run(s):
-        check(r, r.col("cash_in"), [0.0, 0.5 * billed, billed, billed])
-        check(r, r.col("receivables"), [billed, 1.5 * billed, 1.5 * billed, 1.5 * billed])
-        check(r, r.col("cash_out"), [0.0, 0.0, vendor, vendor])
-        check(r, r.col("payables"), [vendor, 2 * vendor, 2 * vendor, 2 * vendor])
-        check(r, r.col("cumulative_cash"),
-              [0.0, 0.5 * billed, 1.5 * billed - vendor, 2.5 * billed - 2 * vendor])
+        # month 0 collects half of month -2's and half of month -1's invoices: 1 x billed;
+        # month 1 collects the second half of month -1's and the first half of month 0's
+        check(r, r.col("cash_in"), [billed] * 4)
+        # 1.5 months of invoices are always outstanding
+        check(r, r.col("receivables"), [1.5 * billed] * 4)
+        # month 0 pays month -2's vendor bill, month 1 pays month -1's: 2 months outstanding
+        check(r, r.col("cash_out"), [vendor] * 4)
+        check(r, r.col("payables"), [2 * vendor] * 4)
+        check(r, r.col("cumulative_cash"), [(m + 1) * (billed - vendor) for m in range(4)])
+    # A new business: nobody at the start, 12 customers of 10 seats join every month, so month
+    # m bills (m + 1) x billed and nothing was outstanding before the start.
+    new = make({"payment_mix": {"invoice": 1.0}, "customers_at_start": 0,
+                "new_customers_per_month": 12},
+               billing={"dso_days": 45}, channel={"model": "direct", "dpo_days": None},
+               support={"vendor_plan": "advanced_support_for_partners",
+                        "vendor_plan_cost_per_year": 0.0},
+               horizon_months=4)
+    for r in run(new):
+        check(r, r.col("billings"), [1 * billed, 2 * billed, 3 * billed, 4 * billed])
+        # cash in m = 0.5 x billing(m - 1) + 0.5 x billing(m - 2)
+        check(r, r.col("cash_in"), [0.0, 0.5 * billed, 0.5 * 2 * billed + 0.5 * billed,
+                                    0.5 * 3 * billed + 0.5 * 2 * billed])
+        # cash out m = vendor billing(m - 2)
+        check(r, r.col("cash_out"), [0.0, 0.0, vendor, 2 * vendor])
+        check(r, r.col("receivables"), [billed, 3 * billed - 0.5 * billed,
+                                        6 * billed - 2.0 * billed, 10 * billed - 4.5 * billed])
+        check(r, r.col("payables"), [vendor, 3 * vendor, 6 * vendor - vendor,
+                                     10 * vendor - 3 * vendor])
     split = make({"payment_mix": {"card": 0.5, "invoice": 0.5}}, billing={"dso_days": 30},
                  channel={"dpo_days": None}, horizon_months=3)  # indirect default: 30 days
     for r in run(split):
-        check(r, r.col("cash_in"), [0.5 * billed, billed, billed])
-        check(r, r.col("cash_out"), [0.0, vendor, vendor])
+        # steady state: the card half at once, the invoice half of the month before
+        check(r, r.col("cash_in"), [billed, billed, billed])
+        check(r, r.col("cash_out"), [vendor, vendor, vendor])
+        check(r, r.col("receivables"), [0.5 * billed] * 3)
 
 
 def test_npv_and_break_even() -> None:
-    # Invoices collected after 60 days, vendor paid at once: cash is negative for two months.
-    s = make({"payment_mix": {"invoice": 1.0}}, billing={"dso_days": 60},
-             discount_rate_annual=0.10, horizon_months=6)
-    billed = 12 * 10 * BP * 1.20
+    # A new business: nobody at the start, 12 customers of 10 seats join in every month;
+    # invoices collected after 60 days, the vendor paid at once (the base has dpo_days 0).
+    s = make({"payment_mix": {"invoice": 1.0}, "customers_at_start": 0,
+              "new_customers_per_month": 12},
+             billing={"dso_days": 60}, discount_rate_annual=0.10, horizon_months=6)
+    billed = 12 * 10 * BP * 1.20  # what one month's joiners bill each month
     vendor = billed * 0.80
-    net = [-vendor, -vendor] + [billed - vendor] * 4
+    # month m bills (m + 1) x billed; cash in = billing(m - 2); cash out = vendor billing(m)
+    net = [(m - 1) * billed * (m >= 2) - (m + 1) * vendor for m in range(6)]
     for r in run(s):
         check(r, r.col("net_cash"), net)
         if r.metrics:
             check(r, r.metric("npv"),
                   sum(c / 1.10 ** ((m + 1) / 12) for m, c in enumerate(net)))
-            # cumulative: -0.8b, -1.6b, -1.4b, -1.2b, -1.0b, -0.8b: never back above 0
+            # cumulative: -0.8b, -2.4b, -3.8b, ... never back above 0
             assert math.isnan(r.metric("break_even_month")), r.name
-            check(r, r.metric("cash_trough"), -2 * vendor)
-    longer = make({"payment_mix": {"invoice": 1.0}}, billing={"dso_days": 60},
-                  channel={"partner_discount": 0.30}, horizon_months=12)
+            check(r, r.metric("cash_trough"), min(sum(net[: m + 1]) for m in range(6)))
+    longer = make({"payment_mix": {"invoice": 1.0}, "customers_at_start": 0,
+                   "new_customers_per_month": 12},
+                  billing={"dso_days": 60}, channel={"partner_discount": 0.50},
+                  horizon_months=12)
     for r in run(longer):
-        # cumulative at the end of month m >= 1: (m - 1) x billed - (m + 1) x 0.70 billed
-        # = (0.30 m - 1.70) x billed: negative up to m = 5, positive from m = 6 (0-based),
-        # so the break-even month number (1-based) is 7
-        check(r, r.col("cumulative_cash")[5], (0.30 * 5 - 1.70) * billed)
-        check(r, r.col("cumulative_cash")[6], (0.30 * 6 - 1.70) * billed)
+        # net cash in month m = (m - 1) b [m >= 2] - 0.5 (m + 1) b; cumulative after month m
+        # = b x ((m - 1) m / 2 - (m + 1)(m + 2) / 4) = b x (m^2 - 5m - 2) / 4:
+        # negative up to m = 5, positive from m = 6 (0-based): break-even month number 7
+        cum = r.col("cumulative_cash")
+        for m in range(12):
+            check(r, cum[m], billed * (m * m - 5 * m - 2) / 4)
         if r.metrics:
             check(r, r.metric("break_even_month"), 7.0)

@@ -187,8 +187,9 @@ def test_cash_identities(result: ReferenceResult) -> None:
         cum_net += row["net_cash"]
         assert row["net_cash"] == approx(row["cash_in"] - row["cash_out"])
         assert row["cumulative_cash"] == approx(cum_net)
-        # collected so far + still to collect = billed - never collectable
-        assert cum_in + row["receivables"] == approx(cum_billed - cum_bad)
+        # collected so far + still to collect = opened with + billed - never collectable
+        assert cum_in + row["receivables"] == approx(
+            result.opening["receivables"] + cum_billed - cum_bad)
         assert row["receivables"] >= -TOL
         assert row["payables"] >= -TOL
 
@@ -242,8 +243,9 @@ def test_run_off_serves_every_prepaid_term() -> None:
     # end: cash collected over the full life = billings - bad debt; the vendor is paid in full
     assert r.column("receivables")[-1] == approx(0.0)
     assert r.column("payables")[-1] == approx(0.0)
+    assert r.opening["receivables"] > 0.0  # the book billed before the start
     assert sum(r.column("cash_in")) == approx(
-        sum(r.column("billings")) - sum(r.column("bad_debt"))
+        r.opening["receivables"] + sum(r.column("billings")) - sum(r.column("bad_debt"))
     )
 
 
