@@ -85,6 +85,7 @@ class Inputs:
     products: list[str]
     share: np.ndarray  # (S, K) licences of product k per user of segment s
     locked: np.ndarray  # (K, Q, H) list price x term factor locked by cohort q in month m
+    locked_before: np.ndarray  # (K, Q) the same in the month before the start
     drivers: dict[str, np.ndarray]
     tier_index: np.ndarray  # (S,) index of the segment's support tier among the 24x7 tiers, -1
     n_247: int
@@ -150,6 +151,10 @@ def build_inputs(scenario: Scenario) -> Inputs:
     )  # (Q, H), may be negative (terms started before the horizon)
     idx = lock_month + 12
     locked = lp[:, idx] * factor_by_type[cohort_type[:, None], idx][None, :, :]  # (K, Q, H)
+    # what each cohort paid in the month before the start: M locked it in month -1, an annual
+    # cohort of phase p at its last renewal before the start, month p - 12
+    before = np.where(IS_M, -1, PHASE - N_PHASES) + 12
+    locked_before = lp[:, before] * factor_by_type[cohort_type, before][None, :]  # (K, Q)
 
     drivers: dict[str, np.ndarray] = {}
     for name in SEGMENT_DRIVERS:
@@ -211,6 +216,7 @@ def build_inputs(scenario: Scenario) -> Inputs:
         products=products,
         share=share,
         locked=locked,
+        locked_before=locked_before,
         drivers=drivers,
         tier_index=tier_index,
         n_247=len(tier_names_247),
@@ -361,7 +367,7 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
 
     # opening balances of the initial upfront cohorts (phase >= 1 has phase months left)
     months_left0 = np.where(IS_U, np.where(PHASE == 0, 0, PHASE), 0).astype(float)  # (Q,)
-    price0 = inp.locked[:, :, 0]  # (K, Q) locked at month 0 (lock date before the horizon)
+    price0 = inp.locked_before  # (K, Q) the prices of the terms running before the start
     sell0 = np.einsum("sk,kq->sq", share, price0)  # (S, Q)
     cost_rate_k = (1.0 - disc)[:, None] * price0  # (K, Q)
     cost0 = np.einsum("sk,kq->sq", share, cost_rate_k)[None] + dm[:, :, None] * sell0[None]
