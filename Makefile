@@ -33,6 +33,7 @@ validate: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/cspmodel validate scenarios/*.yaml
+	$(BIN)/cspmodel compare scenarios/*.yaml --out build/report/comparison.csv
 
 # one core, one thread: the figures the issues' targets are stated for
 bench: $(STAMP)
