@@ -13,18 +13,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .engine import STATEMENT_OF_LINE
 from .result import Result, simulate
 from .schema import Scenario
 
-# statement groups in the order a partner reads a profit and loss
-WATERFALL_ORDER = (
-    "license_resale", "support_plans", "services",
-    "license_cost", "distributor_margin", "stranded_seats", "support_labor", "support_247_floor",
-    "escalation_fees", "services_cost", "per_seat_tools",
-    "card_processing", "ach_fees", "license_admin", "accounting", "compliance", "systems",
-    "commissions", "acquisition", "bad_debt", "vendor_support_plan", "direct_programme",
-    "distributor_fees",
-)
+# lines in the order a partner reads a profit and loss: revenue, cost of sales, operating costs
+WATERFALL_ORDER = tuple(STATEMENT_OF_LINE)
 
 LINE_LABELS = {
     "license_resale": "Licence resale", "support_plans": "Support plans",
