@@ -248,6 +248,7 @@ class CoreOutput:
     payables: np.ndarray  # (P, H)
     receivables_opening: np.ndarray  # (P,)
     payables_opening: np.ndarray  # (P,)
+    commission_plans: np.ndarray  # (P, S, plans, 4, H) see cspmodel.commissions
 
 
 def _lag_split(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -393,6 +394,9 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
     collectible_inv = np.zeros((P, H))
 
     stack = np.zeros((P, S, 6, Q))
+    from .commissions import CohortTracker  # here: that module builds on this one
+
+    tracker = CohortTracker.start(inp, P)  # None without commission plans
     for m in range(H):
         phase = m % N_PHASES
         renew = IS_M | (PHASE == phase)  # (Q,)
@@ -454,6 +458,8 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
         serv_rev = n_joined * onb_price
         # per-cohort amounts for payment fees
         wq = w_all[None, :, :, m] * mk[:, :, None]  # (P, S, Q) price per user
+        if tracker is not None:
+            tracker.record(m, adds, C, bill_mb, joined, renew, wq, pd_, spc)
         amount_q = (stack[:, :, 1] * wq + Su * tier_price[:, :, None]
                     + joined * onb_price[:, :, None])
         charged = mb | (u_mask & (renew_u | has_support_price))
@@ -505,6 +511,9 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
     out_c[:, 5, :] = com("direct_programme_per_year") / 12.0
     out_c[:, 6, :] = com("distributor_fee_per_month")
 
+    commission_plans = np.zeros((P, S, 0, 4, H))
+    if tracker is not None:  # the plans replace the flat commission line
+        out_s[:, :, 10], commission_plans = tracker.finish(inp, out_k, out_s, billings, new_c)
     dso, dpo = com("dso_days"), com("dpo_days")
     cash_in = (collectible_now + lagged(collectible_inv, dso)
                + inv_before[:, None] * arrears_weights(dso, H))
@@ -524,5 +533,5 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
         vendor_billings=vendor_b, deferred_opening=deferred_opening,
         prepaid_opening=prepaid_opening, cash_in=cash_in, cash_out=cash_out,
         receivables=receivables, payables=payables, receivables_opening=receivables_opening,
-        payables_opening=payables_opening,
+        payables_opening=payables_opening, commission_plans=commission_plans,
     )

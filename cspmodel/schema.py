@@ -491,6 +491,76 @@ class Thresholds(Frozen):
 
 
 # --------------------------------------------------------------------------------------------
+# Sales commission plans (seed 004); applied by cspmodel.commissions
+# --------------------------------------------------------------------------------------------
+class CommissionTier(Frozen):
+    """A marginal rate that applies to the basis above a share of the quota."""
+
+    from_attainment: float = plain(0.0, "Quota attainment from which this rate applies "
+                                   "(0 = first unit, 1 = quota met)", "share of quota",
+                                   ge=0.0, le=10.0)
+    rate: float = plain(0.0, "Commission rate on the basis within this band", "share",
+                        ge=0.0, le=1.0)
+
+
+class CommissionPlan(Frozen):
+    """One sales incentive plan: a product class, a basis, a rate, a payout timing."""
+
+    name: str = Field(min_length=1, description="Name of the plan")
+    product_class: Literal["resale", "support_plans", "services"] = plain(
+        "resale", "What it pays on: licence resale, support (IP) plans or services")
+    basis: Literal["revenue", "net"] = plain(
+        "revenue", "Paid on revenue, or on net margin (revenue less the class's direct costs)")
+    rate: float = plain(0.0, "Flat commission rate (used when no tiers are given)", "share",
+                        ge=0.0, le=1.0)
+    tiers: tuple[CommissionTier, ...] = Field(
+        default=(), description="Marginal rates by quota attainment; the first starts at 0")
+    quota: Money | None = Field(
+        default=None, description="Basis amount per quota period that counts as 100% "
+        "attainment (needed with tiers)", json_schema_extra={
+            "unit": "currency/period", "source": "partner's own figure",
+            "confidence": "assumption"})
+    quota_period: Literal["month", "quarter", "year"] = plain(
+        "year", "Period over which attainment accumulates (from the first month simulated)")
+    payout: Literal["booking", "invoice", "cash_receipt"] = plain(
+        "invoice", "When the commission is earned and paid: at booking (the committed term), "
+        "at invoice, or when the customer pays")
+    prorate: bool = plain(True, "Seats added mid-term earn commission on their prorated "
+                          "charge (months left); false pays a full term on them")
+    clawback_months: int = plain(0, "Sign-up commission recovered when a new customer leaves "
+                                 "within this many months (0 = no clawback)", "months",
+                                 ge=0, le=60)
+    segments: tuple[str, ...] = Field(default=(), description="Segments the plan covers "
+                                      "(empty = every segment)")
+
+    @model_validator(mode="after")
+    def _tiers(self) -> CommissionPlan:
+        if self.tiers:
+            starts = [t.from_attainment for t in self.tiers]
+            if starts[0] != 0.0:
+                raise _located(("tiers", 0, "from_attainment"), starts[0],
+                               "the first tier must start at 0 (got {value})")
+            for i in range(1, len(starts)):
+                if starts[i] <= starts[i - 1]:
+                    raise _located(("tiers", i, "from_attainment"), starts[i],
+                                   "tiers must start at increasing attainments; got {value} "
+                                   f"after {starts[i - 1]}")
+            if self.quota is None or self.quota <= 0:
+                raise _located(("quota",), self.quota,
+                               "a tiered plan needs a quota greater than 0 (the basis amount "
+                               "per quota_period that counts as 100%)")
+        return self
+
+
+class Commissions(Frozen):
+    """Sales commission plans; with none, ``costs.commission_rate`` applies (flat)."""
+
+    plans: tuple[CommissionPlan, ...] = Field(
+        default=(), description="Commission plans; when given they replace "
+        "costs.commission_rate")
+
+
+# --------------------------------------------------------------------------------------------
 # The scenario
 # --------------------------------------------------------------------------------------------
 class Scenario(Frozen):
@@ -522,6 +592,8 @@ class Scenario(Frozen):
     services: Services = Field(default_factory=Services, description="One-time projects")
     billing: Billing = Field(default_factory=Billing, description="Collection terms")
     thresholds: Thresholds = Field(default_factory=Thresholds, description="Programme minimums")
+    commissions: Commissions = Field(default_factory=Commissions,
+                                     description="Sales commission plans")
 
     @field_validator("start_month", mode="before")
     @classmethod
@@ -582,6 +654,15 @@ class Scenario(Frozen):
         names = [s.name for s in self.segments]
         if len(set(names)) != len(names):
             raise _located(("segments",), names, "segment names must differ; got {value}")
+        plan_names = [p.name for p in self.commissions.plans]
+        for i, plan in enumerate(self.commissions.plans):
+            if plan_names.count(plan.name) > 1:
+                raise _located(("commissions", "plans", i, "name"), plan.name,
+                               "commission plan names must differ; {value} is used twice")
+            for j, seg_name in enumerate(plan.segments):
+                if seg_name not in names:
+                    raise _located(("commissions", "plans", i, "segments", j), seg_name,
+                                   "unknown segment {value}; allowed: " + ", ".join(names))
         if self.channel.model == "direct" and self.support.vendor_plan is None:
             raise _located(
                 ("support", "vendor_plan"), None,
