@@ -297,6 +297,29 @@ FACTS: dict[str, Fact] = {
         "units per workload (the seeds' '300 seats' is UNSOURCED)",
         "2021-09-08",
     ),
+    # --- partner of record (csp-facts section 5); rates are not published in our sources -----
+    "cpor_opt_out_business_days": Fact(
+        5, "[MS] incentives-customer-associations-intro.md: the customer has 5 business days "
+        "to opt out of a CPOR claim", "2023"),
+    "usage_incentive_per_unit": Fact(
+        5.0, "UNSOURCED: CPOR usage incentives pay per compensable unit on a rate card "
+        "([MS-web] learn.microsoft.com earnings/modern-work-and-security) but the rates are "
+        "not in our sources; a placeholder per active unit, once per engagement", "",
+        "assumption"),
+    "usage_incentive_max_units": Fact(
+        10_000, "UNSOURCED: the rate card caps compensable units ([MS-web] earnings/"
+        "modern-work-and-security); the cap itself is not in our sources", "", "assumption"),
+    "dpor_incentive_rate": Fact(
+        0.03, "UNSOURCED: DPOR counts toward some incentives on EA online subscriptions "
+        "([MS] link-partner-id-for-azure-performance-pal-dpor.md); no rate is published in "
+        "our sources; share of licence revenue", "", "assumption"),
+    "pal_incentive_rate": Fact(
+        0.02, "UNSOURCED: PAL attributes Azure consumption to the linked partner ([MS] "
+        "link-partner-id-for-azure-performance-pal-dpor.md); no incentive rate in our "
+        "sources; share of consumption", "", "assumption"),
+    "recognition_claimants_per_workload": Fact(
+        1, "[MS] incentives-customer-associations-intro.md: one CPOR per workload, several "
+        "partners per customer", "2023"),
 }
 
 _PRICES_2026 = "[3P] 2026-07-01 price update (lasvegasitservices.com; servola.de; npifinancial.com)"
