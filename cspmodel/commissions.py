@@ -335,3 +335,26 @@ def payout_comparison(scenario: Scenario) -> pd.DataFrame:
     df = pd.DataFrame(rows).T
     df.index.name = "payout"
     return df
+
+
+def payout_timing(scenario: Scenario) -> pd.DataFrame:
+    """Monthly commission (ledger line, also its cash) with every plan paid at booking, at
+    invoice and at cash receipt: one column per payout timing.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nhorizon_months: 3\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\ncommissions:\\n  plans:\\n"
+        ...     "  - {name: r, rate: 0.1}\\n")
+        >>> list(payout_timing(s).columns)
+        ['booking', 'invoice', 'cash_receipt']
+    """
+    from .result import simulate
+
+    cols = {}
+    for payout in PAYOUTS:
+        data = {f"commissions.plans.{i}.payout": payout
+                for i in range(len(scenario.commissions.plans))}
+        lines = simulate(scenario.with_overrides(data)).lines()
+        cols[payout] = lines["commissions"] if "commissions" in lines else 0.0
+    return pd.DataFrame(cols)

@@ -172,3 +172,82 @@ def channels_side_by_side(results: Mapping[str, Result], title: str | None = Non
                  f"over {first.scenario.horizon_months} months")
     fig.suptitle(title or "Channels compared", fontsize=14, fontweight="bold")
     return fig
+
+
+PAYOUT_COLORS = {"booking": "#9467bd", "invoice": "#1f77b4", "cash_receipt": "#2ca02c"}
+
+
+def commission_timing(timing: pd.DataFrame, currency: str = "USD",
+                      title: str | None = None) -> Figure:
+    """Commission paid each month (top) and in total to date (bottom) under each payout
+    timing; ``timing`` is :func:`cspmodel.commissions.payout_timing`."""
+    fig, (ax1, ax2) = _fig(2, 1, figsize=(10, 7))
+    x = timing.index.to_timestamp().to_numpy().astype("datetime64[D]")
+    for col in timing.columns:
+        label = col.replace("_", " ").capitalize()
+        ax1.plot(x, timing[col], label=label, color=PAYOUT_COLORS.get(col), lw=2)
+        ax2.plot(x, timing[col].cumsum(), label=label, color=PAYOUT_COLORS.get(col), lw=2)
+    ax1.set_ylabel(f"Commission ({currency}/month)")
+    ax2.set_ylabel(f"Commission to date ({currency})")
+    ax2.set_xlabel("Month")
+    for ax in (ax1, ax2):
+        ax.yaxis.set_major_formatter(money_formatter(currency))
+        ax.legend(loc="upper left")
+        month_axis(ax)
+    totals = timing.sum()
+    if title is None and len(totals) > 1:
+        title = (f"Paying at {totals.idxmax().replace('_', ' ')} costs "
+                 f"{money_formatter(currency)(totals.max() - totals.min(), 0)} more than at "
+                 f"{totals.idxmin().replace('_', ' ')} over {len(timing)} months")
+    ax1.set_title(title or "Commission by payout timing")
+    return fig
+
+
+def commission_by_plan(schedule: pd.DataFrame, currency: str = "USD",
+                       title: str | None = None) -> Figure:
+    """Monthly commission earned by plan (stacked bars) less clawbacks (below zero);
+    ``schedule`` is :func:`cspmodel.commissions.commission_schedule`."""
+    fig, ax = _fig()
+    earned = schedule.pivot_table(index="month", columns="plan", values="earned",
+                                  aggfunc="sum", sort=False)
+    claw = schedule.groupby("month")["clawback"].sum()
+    x = earned.index.to_timestamp().to_numpy().astype("datetime64[D]")
+    bottom = np.zeros(len(earned))
+    for plan in earned.columns:
+        ax.bar(x, earned[plan], width=20, bottom=bottom, label=str(plan))
+        bottom = bottom + earned[plan].to_numpy()
+    if (claw > 0).any():
+        ax.bar(x, -claw.to_numpy(), width=20, color=NEGATIVE, label="Clawback")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel(f"Commission ({currency}/month)")
+    ax.set_xlabel("Month")
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.legend(loc="upper left")
+    month_axis(ax)
+    total = float(schedule["commission"].sum())
+    ax.set_title(title or f"Commission by plan: {money_formatter(currency)(total, 0)} in total")
+    return fig
+
+
+def partner_split(split: pd.DataFrame, currency: str = "USD",
+                  title: str | None = None) -> Figure:
+    """What each partner gets from Microsoft under the rules against its negotiated target;
+    the gap is its side payment. ``split`` is :func:`cspmodel.recognition.negotiated_split`."""
+    fig, ax = _fig()
+    names = list(split.index)
+    i = np.arange(len(names))
+    ax.bar(i - 0.2, split["under_rules"], width=0.4, color="#7f7f7f", label="Under the rules")
+    ax.bar(i + 0.2, split["target"], width=0.4, color="#1f77b4", label="Negotiated split")
+    fmt = money_formatter(currency)
+    for k, (_, row) in enumerate(split.iterrows()):
+        side = row["side_payment"]
+        word = "receives" if side >= 0 else "pays"
+        ax.annotate(f"{word} {fmt(abs(side), 0)}", (k, max(row["under_rules"], row["target"])),
+                    textcoords="offset points", xytext=(0, 6), ha="center", fontsize=11)
+    ax.set_xticks(i, names)
+    ax.set_ylabel(f"{currency} over the engagement")
+    ax.yaxis.set_major_formatter(fmt)
+    ax.legend(loc="upper right")
+    ax.set_ylim(0, max(split["under_rules"].max(), split["target"].max()) * 1.2 or 1)
+    ax.set_title(title or "One partner of record: side payments make the agreed split")
+    return fig
