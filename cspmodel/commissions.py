@@ -18,7 +18,8 @@ The rules (also in ``docs/engine.md`` section 6a), per plan, segment and month `
     Support plans and services have no term: they book as they are invoiced.
   - ``cash_receipt``: the invoiced amount as it is collected: less ``bad_debt_rate``, the card
     and debit shares in the month, the invoice share ``dso_days`` later (the engine's cash-in
-    rule).
+    rule), plus the starting book's invoices from before the horizon as they are collected in
+    the first months (the engine's opening receivables; on a net basis at month 0's margin).
   - ``prorate: false``: a seat added mid-term on an annual term counts for a full twelve
     months at booking (both annual terms) and at invoice or receipt (upfront terms; a
     term billed monthly has no lump to prorate).
@@ -66,7 +67,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .engine import IS_M, IS_U, N_PHASES, PHASE, lagged
+from .engine import IS_M, IS_U, N_PHASES, PHASE, arrears_weights, lagged
 
 if TYPE_CHECKING:
     from .engine import Inputs
@@ -122,14 +123,19 @@ class CohortTracker:
     invoice_topup: np.ndarray
     signup_booking: np.ndarray
     signup_invoice: np.ndarray
+    licence_before: np.ndarray  # (P, S) what the starting book billed a month before the start
 
     @classmethod
-    def start(cls, inp: Inputs, n_paths: int) -> CohortTracker | None:
-        """A tracker for a run, or None when the scenario has no commission plans."""
+    def start(cls, inp: Inputs, n_paths: int, licence_before: np.ndarray
+              ) -> CohortTracker | None:
+        """A tracker for a run, or None when the scenario has no commission plans.
+        ``licence_before`` (P, S): the starting book's monthly licence billing before the
+        horizon (the engine's opening-receivables rule), collected in the first months."""
         if not inp.scenario.commissions.plans:
             return None
         shape = (n_paths, len(inp.segments), inp.horizon)
-        return cls(*(np.zeros(shape) for _ in range(5)))
+        return cls(*(np.zeros(shape) for _ in range(5)),
+                   np.broadcast_to(licence_before, shape[:2]).astype(float))
 
     def record(self, m: int, adds: np.ndarray, committed: np.ndarray, billed_mb: np.ndarray,
                joined: np.ndarray, renew: np.ndarray, price: np.ndarray, prepay: np.ndarray,
@@ -185,6 +191,12 @@ class CohortTracker:
         now_share = (seg("pay_card") + seg("pay_ach"))[:, :, None]
         inv_share = seg("pay_invoice")[:, :, None]
         dso = np.repeat(np.broadcast_to(d["dso_days"], (P, 1)).astype(float), S, axis=0)
+        # invoices of the starting book from before the horizon, still being collected
+        start_seats = seg("customers_at_start") * seg("seats_per_customer")
+        before = {"resale": self.licence_before,
+                  "support_plans": start_seats * seg("tier_price_per_seat_month"),
+                  "services": np.zeros((P, S))}
+        arrears = arrears_weights(dso, H).reshape(P, S, H)
         leave = _leave_probabilities(inp, P, S, H)  # (P, S, H) by months since joining
 
         detail = np.zeros((P, S, len(plans), len(DETAIL_FIELDS), H))
@@ -200,6 +212,7 @@ class CohortTracker:
                 if not plan.prorate and cls == "resale":
                     amount = amount + self.invoice_topup
                 first = signup["invoice"][cls].copy()
+            share = np.ones((P, S, H))
             if plan.basis == "net":
                 rev = revenue[cls]
                 with np.errstate(divide="ignore", invalid="ignore"):
@@ -210,7 +223,9 @@ class CohortTracker:
             if plan.payout == "cash_receipt":
                 collect = amount * (1.0 - bad)
                 later = lagged((collect * inv_share).reshape(P * S, H), dso).reshape(P, S, H)
-                amount = collect * now_share + later
+                opening = (before[cls][:, :, None] * inv_share * (1.0 - bad) * arrears
+                           * share[:, :, :1])
+                amount = collect * now_share + later + opening
                 first = first * (1.0 - bad)
             covered = np.array([not plan.segments or name in plan.segments
                                 for name in inp.segments], dtype=float)[None, :, None]

@@ -396,7 +396,7 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
     stack = np.zeros((P, S, 6, Q))
     from .commissions import CohortTracker  # here: that module builds on this one
 
-    tracker = CohortTracker.start(inp, P)  # None without commission plans
+    tracker = CohortTracker.start(inp, P, (C * sell_rate0).sum(axis=2))  # None: no plans
     for m in range(H):
         phase = m % N_PHASES
         renew = IS_M | (PHASE == phase)  # (Q,)

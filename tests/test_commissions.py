@@ -69,12 +69,28 @@ def test_invoice_on_net_margin() -> None:
 
 
 def test_cash_receipt_waits_for_payment_and_skips_bad_debt() -> None:
-    # 1,000 invoiced, 10% never collected -> 900, paid 45 days later: half in m+1, half in m+2.
-    # 5% of it: month 0 nothing, month 1 0.05 x 450 = 22.5, then 0.05 x 900 = 45
+    # a new book: one customer a month (100 invoiced each), 10% never collected, paid 45 days
+    # later (half in m+1, half in m+2). Collected in month t: 0.45 x (I[t-1] + I[t-2]) with
+    # I[m] = 100 (m + 1): 0, 45, 135, 225 -> at 5%: 0, 2.25, 6.75, 11.25
+    seg = {"customers_at_start": 0, "new_customers_per_month": 1,
+           "payment_mix": {"invoice": 1}}
+    s = scenario([{"name": "r", "rate": 0.05, "payout": "cash_receipt"}], segment=seg,
+                 costs={"bad_debt_rate": 0.1}, billing={"dso_days": 45}, horizon_months=4)
+    assert commissions(s) == pytest.approx([0.0, 2.25, 6.75, 11.25])
+
+
+def test_cash_receipt_on_the_starting_book_collects_its_old_invoices() -> None:
+    # the starting book invoiced 1,000 a month before the horizon too: month 0 collects a full
+    # month (900 after bad debt), month 1 half an old and half a new one: 5% of 900 = 45 each
     s = scenario([{"name": "r", "rate": 0.05, "payout": "cash_receipt"}],
                  segment={"payment_mix": {"invoice": 1}}, costs={"bad_debt_rate": 0.1},
                  billing={"dso_days": 45})
-    assert commissions(s) == pytest.approx([0.0, 22.5] + [45.0] * 12)
+    assert commissions(s) == pytest.approx([45.0] * 14)
+    net = scenario([{"name": "r", "rate": 0.10, "basis": "net", "payout": "cash_receipt"}],
+                   segment={"payment_mix": {"invoice": 1}}, costs={"bad_debt_rate": 0.1},
+                   billing={"dso_days": 45})
+    # net 200 a month, 90% collected: 10% of 180 = 18
+    assert commissions(net) == pytest.approx([18.0] * 14)
 
 
 def test_booking_pays_the_committed_annual_term_at_once() -> None:
