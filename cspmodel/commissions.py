@@ -373,3 +373,33 @@ def payout_timing(scenario: Scenario) -> pd.DataFrame:
         lines = simulate(scenario.with_overrides(data)).lines()
         cols[payout] = lines["commissions"] if "commissions" in lines else 0.0
     return pd.DataFrame(cols)
+
+
+def plans_table(scenario: Scenario) -> pd.DataFrame:
+    """The scenario's commission plans in words, one row per plan (for a notebook or report).
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\ncommissions:\\n  plans:\\n"
+        ...     "  - {name: r, rate: 0.1, clawback_months: 6}\\n")
+        >>> plans_table(s).loc["r", "rate"], plans_table(s).loc["r", "clawback"]
+        ('10%', 'within 6 months')
+    """
+    rows = []
+    for p in scenario.commissions.plans:
+        if p.tiers:
+            bands = [f"{100 * t.rate:g}% from {100 * t.from_attainment:g}%" for t in p.tiers]
+            rate = (", ".join(bands) + f" of {p.quota:,.0f} {scenario.currency} a "
+                    f"{p.quota_period}")
+        else:
+            rate = f"{100 * p.rate:g}%"
+        rows.append({
+            "plan": p.name, "pays on": p.product_class.replace("_", " "),
+            "basis": "net margin" if p.basis == "net" else "revenue", "rate": rate,
+            "paid at": p.payout.replace("_", " "),
+            "added seats": "prorated" if p.prorate else "full term",
+            "clawback": f"within {p.clawback_months} months" if p.clawback_months else "none",
+            "segments": ", ".join(p.segments) or "all",
+        })
+    return pd.DataFrame(rows).set_index("plan") if rows else pd.DataFrame()

@@ -185,6 +185,25 @@ class Engagement(Frozen):
                                "for at least one partner")
         return self
 
+    def with_overrides(self, overrides: dict[str, Any]) -> Engagement:
+        """A new validated engagement with ``{"dotted.path": value}`` overrides.
+
+        Example:
+            >>> e = Engagement.model_validate({"name": "x", "customer": "C", "workloads": [
+            ...     {"name": "w"}], "partners": [{"name": "P", "effort_hours": 1}]})
+            >>> e.with_overrides({"rules.min_paid_seats": 300}).rules.min_paid_seats
+            300
+        """
+        import copy
+
+        from .io import _set_path
+
+        data = copy.deepcopy(self.model_dump(mode="json"))
+        label = f"overrides of {self.name!r}"
+        for path, new in overrides.items():
+            _set_path(data, str(path), new, label)
+        return engagement_from_data(data, label)
+
     def holder(self, role: str, workload: str) -> str | None:
         """The partner in a role for a workload (transacting or claiming), if any."""
         for p in self.partners:
