@@ -18,13 +18,16 @@ Example:
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping
+from typing import Literal
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -68,10 +71,14 @@ def _fig(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = FIGSIZE)
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(nrows, ncols, figsize=figsize, constrained_layout=True)
     for ax in np.atleast_1d(axes).ravel():
-        for k, v in (("top", False), ("right", False)):
-            ax.spines[k].set_visible(v)
-        ax.grid(True, alpha=0.3)
+        _style_axes(ax)
     return fig, axes
+
+
+def _style_axes(ax) -> None:  # noqa: ANN001 - a matplotlib Axes
+    for k, v in (("top", False), ("right", False)):
+        ax.spines[k].set_visible(v)
+    ax.grid(True, alpha=0.3)
 
 
 def month_axis(ax) -> None:  # noqa: ANN001 - a matplotlib Axes
@@ -92,18 +99,23 @@ def _be_text(result: Result) -> str:
 
 def profit_and_cash(result: Result, title: str | None = None) -> Figure:
     """Monthly operating profit (bars) and cumulative cash (line) over the horizon."""
-    cur = result.currency
     fig, (ax1, ax2) = _fig(2, 1, figsize=(10, 7))
+    _draw_profit_and_cash(ax1, ax2, result, title)
+    return fig
+
+
+def _draw_profit_and_cash(ax1, ax2, result: Result, title: str | None) -> dict:  # noqa: ANN001
+    cur = result.currency
     x = _months(result)
     op = result.monthly["operating_profit"].to_numpy()
-    ax1.bar(x, op, width=20, color=np.where(op >= 0, POSITIVE, NEGATIVE))
+    bars = ax1.bar(x, op, width=20, color=np.where(op >= 0, POSITIVE, NEGATIVE))
     ax1.axhline(0, color="black", lw=0.8)
     ax1.set_ylabel(f"Operating profit ({cur}/month)")
     ax1.yaxis.set_major_formatter(money_formatter(cur))
     ax1.set_title(title or f"{result.scenario.name}: {_be_text(result)}")
     cum = result.monthly["cumulative_cash"].to_numpy()
-    ax2.plot(x, cum, color=TOTAL, lw=2.5, label="Cumulative cash")
-    ax2.fill_between(x, cum, 0, where=cum < 0, color=NEGATIVE, alpha=0.2, label="Cash needed")
+    (line,) = ax2.plot(x, cum, color=TOTAL, lw=2.5, label="Cumulative cash")
+    fill = _cash_needed(ax2, x, cum)
     ax2.axhline(0, color="black", lw=0.8)
     ax2.set_ylabel(f"Cumulative cash ({cur})")
     ax2.set_xlabel("Month")
@@ -111,13 +123,48 @@ def profit_and_cash(result: Result, title: str | None = None) -> Figure:
     ax2.legend(loc="upper left")
     month_axis(ax1)
     month_axis(ax2)
-    return fig
+    return {"bars": bars, "line": line, "fill": fill}
+
+
+def _cash_needed(ax, x: np.ndarray, cum: np.ndarray):  # noqa: ANN001, ANN202
+    return ax.fill_between(x, cum, 0, where=cum < 0, color=NEGATIVE, alpha=0.2,
+                           label="Cash needed")
 
 
 def waterfall(result: Result, title: str | None = None, top: int = 10) -> Figure:
     """Revenue to operating profit over the horizon, line by line (the ``top`` largest costs,
     the rest grouped)."""
+    fig, ax = _fig(figsize=(11, 6))
+    _draw_waterfall(ax, result, title, top)
+    return fig
+
+
+def _draw_waterfall(ax, result: Result, title: str | None, top: int = 10) -> dict:  # noqa: ANN001
     cur = result.currency
+    labels, amounts, profit = _waterfall_steps(result, top)
+    rects = []
+    running = 0.0
+    for i, a in enumerate(amounts):
+        rects.append(ax.bar(i, a, bottom=running, color=POSITIVE if a >= 0 else NEGATIVE)[0])
+        running += a
+    rects.append(ax.bar(len(amounts), profit, color=TOTAL)[0])
+    ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel(f"{cur} over {result.scenario.horizon_months} months")
+    ax.yaxis.set_major_formatter(money_formatter(cur))
+    ax.set_title(title or _waterfall_title(result))
+    return {"rects": rects, "labels": labels}
+
+
+def _waterfall_title(result: Result) -> str:
+    margin = result.summary["operating_margin"]
+    return ("Where the money goes: operating margin "
+            f"{'n/a' if math.isnan(margin) else f'{100 * margin:.1f}%'}")
+
+
+def _waterfall_steps(result: Result, top: int = 10) -> tuple[list[str], list[float], float]:
+    """Labels (revenue lines, the largest costs, 'Other costs', 'Operating profit'), the signed
+    step amounts before the profit bar, and the operating profit."""
     table = waterfall_table(result)
     body = table[table["line"] != "operating_profit"]
     rev = body[body["amount"] > 0]
@@ -128,34 +175,30 @@ def waterfall(result: Result, title: str | None = None, top: int = 10) -> Figure
         costs = pd.concat([costs, pd.DataFrame([{"label": "Other costs", "amount": rest}])],
                           ignore_index=True)
     labels = list(rev["label"]) + list(costs["label"]) + ["Operating profit"]
-    amounts = list(rev["amount"]) + list(costs["amount"])
-    profit = float(table["amount"].iloc[-1])
-    fig, ax = _fig(figsize=(11, 6))
-    running = 0.0
-    for i, a in enumerate(amounts):
-        ax.bar(i, a, bottom=running, color=POSITIVE if a >= 0 else NEGATIVE)
-        running += a
-    ax.bar(len(amounts), profit, color=TOTAL)
-    ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right")
-    ax.axhline(0, color="black", lw=0.8)
-    ax.set_ylabel(f"{cur} over {result.scenario.horizon_months} months")
-    ax.yaxis.set_major_formatter(money_formatter(cur))
-    margin = result.summary["operating_margin"]
-    ax.set_title(title or f"Where the money goes: operating margin "
-                          f"{'n/a' if math.isnan(margin) else f'{100 * margin:.1f}%'}")
-    return fig
+    amounts = [float(a) for a in list(rev["amount"]) + list(costs["amount"])]
+    return labels, amounts, float(table["amount"].iloc[-1])
 
 
 def channels_side_by_side(results: Mapping[str, Result], title: str | None = None) -> Figure:
     """Cumulative cash and monthly operating profit of the same book through each channel."""
+    fig, (ax1, ax2) = _fig(1, 2, figsize=(12, 5))
+    _draw_channels(fig, ax1, ax2, results, title)
+    return fig
+
+
+def _draw_channels(fig: Figure, ax1, ax2, results: Mapping[str, Result],  # noqa: ANN001
+                   title: str | None) -> dict:
     first = next(iter(results.values()))
     cur = first.currency
-    fig, (ax1, ax2) = _fig(1, 2, figsize=(12, 5))
+    lines = {}
     for name, res in results.items():
         x = _months(res)
         color = CHANNEL_COLORS.get(name)
-        ax1.plot(x, res.monthly["operating_profit"], label=name.capitalize(), color=color, lw=2)
-        ax2.plot(x, res.monthly["cumulative_cash"], label=name.capitalize(), color=color, lw=2)
+        (lp,) = ax1.plot(x, res.monthly["operating_profit"], label=name.capitalize(),
+                         color=color, lw=2)
+        (lc,) = ax2.plot(x, res.monthly["cumulative_cash"], label=name.capitalize(),
+                         color=color, lw=2)
+        lines[name] = (lp, lc)
     for ax, label in ((ax1, f"Operating profit ({cur}/month)"),
                       (ax2, f"Cumulative cash ({cur})")):
         ax.axhline(0, color="black", lw=0.8)
@@ -164,14 +207,19 @@ def channels_side_by_side(results: Mapping[str, Result], title: str | None = Non
         ax.yaxis.set_major_formatter(money_formatter(cur))
         ax.legend()
         month_axis(ax)
-    if title is None and {"direct", "indirect"} <= set(results):
+    fig.suptitle(title or _channels_title(results), fontsize=14, fontweight="bold")
+    return {"lines": lines}
+
+
+def _channels_title(results: Mapping[str, Result]) -> str:
+    first = next(iter(results.values()))
+    if {"direct", "indirect"} <= set(results):
         diff = (results["direct"].summary["operating_profit"]
                 - results["indirect"].summary["operating_profit"])
         better = "direct" if diff > 0 else "indirect"
-        title = (f"{better.capitalize()} earns {money_formatter(cur)(abs(diff), 0)} more "
-                 f"over {first.scenario.horizon_months} months")
-    fig.suptitle(title or "Channels compared", fontsize=14, fontweight="bold")
-    return fig
+        return (f"{better.capitalize()} earns {money_formatter(first.currency)(abs(diff), 0)} "
+                f"more over {first.scenario.horizon_months} months")
+    return "Channels compared"
 
 
 PAYOUT_COLORS = {"booking": "#9467bd", "invoice": "#1f77b4", "cash_receipt": "#2ca02c"}
@@ -251,3 +299,148 @@ def partner_split(split: pd.DataFrame, currency: str = "USD",
     ax.set_ylim(0, max(split["under_rules"].max(), split["target"].max()) * 1.2 or 1)
     ax.set_title(title or "One partner of record: side payments make the agreed split")
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Charts kept open and redrawn in place (the explorer)
+# --------------------------------------------------------------------------------------------
+LiveKind = Literal["profit_and_cash", "waterfall", "channels"]
+
+# grid, size (inches) and fixed margins of each live chart: a fixed layout makes a redraw one
+# Agg draw (a layout engine would measure every label again on each change)
+_LIVE = {
+    "profit_and_cash": ((2, 1), (10, 7), dict(left=0.13, right=0.98, top=0.94, bottom=0.08,
+                                                hspace=0.22)),
+    "waterfall": ((1, 1), (11, 6), dict(left=0.12, right=0.98, top=0.93, bottom=0.28)),
+    "channels": ((1, 2), (12, 5), dict(left=0.10, right=0.98, top=0.86, bottom=0.12,
+                                         wspace=0.32)),
+}
+
+
+class LiveChart:
+    """A chart of this module drawn on one figure that stays open; ``update`` redraws it with
+    new results in the same style, ``png`` returns the picture. Not managed by pyplot, so a
+    notebook does not show it twice.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> from cspmodel.result import simulate
+        >>> r = simulate(load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n"))
+        >>> chart = LiveChart("waterfall")
+        >>> chart.update(r)
+        >>> chart.png()[:4] == b"\\x89PNG"
+        True
+    """
+
+    def __init__(self, kind: LiveKind, dpi: float = 80) -> None:
+        if kind not in _LIVE:
+            raise ValueError(f"unknown chart {kind!r}; allowed: {', '.join(_LIVE)}")
+        (nrows, ncols), size, margins = _LIVE[kind]
+        self.kind = kind
+        with plt.rc_context(STYLE):
+            self.figure = Figure(figsize=size, dpi=dpi)
+            FigureCanvasAgg(self.figure)
+            self.axes = list(np.atleast_1d(self.figure.subplots(nrows, ncols)).ravel())
+        self.figure.subplots_adjust(**margins)
+        self._key: tuple | None = None
+        self._artists: dict = {}
+
+    def update(self, data: Result | Mapping[str, Result], title: str | None = None) -> None:
+        """Redraw with a result (``profit_and_cash``, ``waterfall``) or a mapping of channel
+        name to result (``channels``).
+
+        When the new data has the same shape as the drawn one (same months, currency, lines,
+        channels) the drawn bars and lines get their new values in place; otherwise the axes
+        are drawn afresh. Both give the same picture."""
+        with plt.rc_context(STYLE):
+            key = self._shape(data)
+            if key == self._key:
+                self._refresh(data, title)
+            else:
+                for ax in self.axes:
+                    ax.clear()
+                    _style_axes(ax)
+                if self.kind == "profit_and_cash":
+                    self._artists = _draw_profit_and_cash(self.axes[0], self.axes[1], data,
+                                                          title)  # type: ignore[arg-type]
+                elif self.kind == "waterfall":
+                    self._artists = _draw_waterfall(self.axes[0], data,  # type: ignore
+                                                    title)
+                else:
+                    self._artists = _draw_channels(self.figure, self.axes[0], self.axes[1],
+                                                   data, title)  # type: ignore[arg-type]
+                self._key = key
+            self._fit_y(data)
+
+    def _fit_y(self, data: Result | Mapping[str, Result]) -> None:
+        """Set the value axes from the data (zero always shown, 5% air), the same way after a
+        fresh draw and after an in-place refresh."""
+        if self.kind == "waterfall":
+            _, amounts, profit = _waterfall_steps(data)  # type: ignore[arg-type]
+            groups = [[np.concatenate([[0.0], np.cumsum(amounts), [profit]])]]
+        else:
+            results = data if isinstance(data, Mapping) else {"": data}
+            groups = [[r.monthly[col].to_numpy() for r in results.values()]
+                      for col in ("operating_profit", "cumulative_cash")]
+        for ax, arrays in zip(self.axes, groups, strict=True):
+            values = np.concatenate([np.asarray(a, dtype=float) for a in arrays])
+            values = values[np.isfinite(values)]
+            lo = min(0.0, float(values.min())) if values.size else 0.0
+            hi = max(0.0, float(values.max())) if values.size else 1.0
+            pad = 0.05 * (hi - lo) or 1.0
+            ax.set_ylim(lo - pad if lo < 0 else lo, hi + pad if hi > 0 else hi + (lo == hi))
+
+    def _shape(self, data: Result | Mapping[str, Result]) -> tuple:
+        results = dict(data) if isinstance(data, Mapping) else {"": data}
+        first = next(iter(results.values()))
+        idx = first.monthly.index
+        key: tuple = (tuple(results), str(idx[0]), len(idx), first.currency)
+        if self.kind == "waterfall":
+            key += (tuple(_waterfall_steps(first)[0]),)  # type: ignore[arg-type]
+        return key
+
+    def _refresh(self, data: Result | Mapping[str, Result], title: str | None) -> None:
+        a = self._artists
+        if self.kind == "profit_and_cash":
+            res: Result = data  # type: ignore[assignment]
+            op = res.monthly["operating_profit"].to_numpy()
+            cum = res.monthly["cumulative_cash"].to_numpy()
+            for rect, h in zip(a["bars"].patches, op, strict=True):
+                rect.set_height(h)
+                rect.set_facecolor(POSITIVE if h >= 0 else NEGATIVE)
+            a["line"].set_ydata(cum)
+            a["fill"].remove()
+            a["fill"] = _cash_needed(self.axes[1], _months(res), cum)
+            self.axes[0].set_title(title or f"{res.scenario.name}: {_be_text(res)}")
+        elif self.kind == "waterfall":
+            res = data  # type: ignore[assignment]
+            _, amounts, profit = _waterfall_steps(res)
+            running = 0.0
+            for rect, amount in zip(a["rects"], amounts, strict=False):
+                rect.set_y(running)
+                rect.set_height(amount)
+                rect.set_facecolor(POSITIVE if amount >= 0 else NEGATIVE)
+                running += amount
+            a["rects"][-1].set_height(profit)
+            self.axes[0].set_title(title or _waterfall_title(res))
+        else:
+            results: Mapping[str, Result] = data  # type: ignore[assignment]
+            for name, res in results.items():
+                lp, lc = a["lines"][name]
+                lp.set_ydata(res.monthly["operating_profit"].to_numpy())
+                lc.set_ydata(res.monthly["cumulative_cash"].to_numpy())
+            self.figure.suptitle(title or _channels_title(results), fontsize=14,
+                                 fontweight="bold")
+
+    def png(self) -> bytes:
+        """The chart as PNG bytes (one Agg draw, fast compression)."""
+        from PIL import Image
+
+        canvas = self.figure.canvas
+        canvas.draw()
+        buf = canvas.buffer_rgba()
+        image = Image.frombuffer("RGBA", (buf.shape[1], buf.shape[0]), buf, "raw", "RGBA", 0, 1)
+        out = io.BytesIO()
+        image.convert("RGB").save(out, format="png", compress_level=1)
+        return out.getvalue()
