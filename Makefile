@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup test report bench docs lint validate clean
+.PHONY: help setup test report bench docs lint validate clean dashboard lab browser
 
 help:
 	@echo "make report   run the main job on scenarios/ (sets up .venv on first use)"
@@ -14,6 +14,8 @@ help:
 	@echo "make bench    print speed figures"
 	@echo "make docs     regenerate docs/scenario-reference.md from the schema"
 	@echo "make lint     ruff"
+	@echo "make dashboard  serve the explorer on http://127.0.0.1:8866/ (?scenario=<name>)"
+	@echo "make lab      JupyterLab on notebooks/"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +26,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check cspmodel tests benchmarks
 	$(BIN)/python -m pytest
 
@@ -45,6 +47,21 @@ docs: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check cspmodel tests benchmarks
+
+PORT ?= 8866
+dashboard: $(STAMP)
+	$(BIN)/python -m cspmodel.dashboard --port $(PORT)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks
+
+# Debian's chromium for the browser test; where it cannot be installed that test is skipped
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	      echo "could not install chromium: the browser test will be skipped"; \
+	  else echo "no chromium and no way to install it (needs apt-get as root): the browser test will be skipped"; fi; }
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,677 @@
+"""The explorer: controls for the drivers a partner moves, the figures and charts that follow.
+
+An ipywidgets application for a notebook or for a Voila dashboard (``make dashboard``). Every
+control starts at the scenario's own value. The scenario is never changed: each change of a
+control becomes a dotted-path override, and the figures come from
+``base.with_overrides(overrides)`` run through :func:`cspmodel.simulate`. A value the scenario
+format refuses shows its message above the figures, and the figures keep the last valid result.
+
+Segment controls act on the segment chosen in the segment list; the support-tier controls act on
+that segment's tier. The term mix is set by two shares that always add up to 1: the monthly
+share, and the share of the annual rest paid upfront (the remainder is billed monthly).
+
+Example:
+    >>> from cspmodel.io import load_scenario_text
+    >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+    ...     "  product_mix: {m365_business_basic: 1}\\n")
+    >>> ex = Explorer(s, scenarios_dir=None)
+    >>> ex.controls["churn_annual"].value = 20.0      # percent, as on the slider
+    >>> ex.overrides
+    {'segments.0.churn_annual': 0.2}
+    >>> s.segments[0].churn_annual                    # the given scenario is untouched
+    0.1
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+
+from .analysis import DEFAULT_VENDOR_PLAN, as_channel
+from .errors import ScenarioError
+from .io import load_scenario, write_scenario
+from .plots import LiveChart
+from .result import Result, simulate
+from .schema import Scenario
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+SCENARIOS_DIR = PROJECT_DIR / "scenarios"
+
+CSS = """
+<style>
+.csp-app { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+.csp-title h2 { margin: 4px 0 0 0; }
+.csp-title p { margin: 2px 0 6px 0; color: #555; }
+.csp-cards { display: flex; flex-wrap: wrap; gap: 8px; }
+.csp-cards > .csp-figure { flex: 1 1 170px; margin: 0; }
+.csp-card { border: 1px solid #d0d7de; border-radius: 8px; padding: 8px 12px;
+            background: #f6f8fa; height: 100%; box-sizing: border-box; }
+.csp-label { font-size: 13px; margin-top: 4px; }
+.csp-label * { margin: 0; }
+.csp-charts .lm-TabBar-tab, .csp-charts .p-TabBar-tab { flex: 0 0 auto !important;
+            min-width: 200px; }
+.csp-card-label { font-size: 13px; color: #555; }
+.csp-card-value { font-size: 20px; font-weight: 600; white-space: nowrap; }
+.csp-card-sub { font-size: 12px; color: #777; }
+.csp-neg { color: #b42318; }
+.csp-message-error { background: #fdecea; border: 1px solid #b42318; color: #7a1b12;
+                     border-radius: 6px; padding: 6px 10px; white-space: pre-wrap; }
+.csp-message-info { background: #eaf6ec; border: 1px solid #2c7a3f; color: #1e5a2c;
+                    border-radius: 6px; padding: 6px 10px; }
+.csp-section h4 { margin: 10px 0 2px 0; }
+.csp-notes { font-size: 13px; color: #444; }
+.csp-row { gap: 12px; }
+</style>
+"""
+
+FIGURE_IDS = {  # summary key -> element id of the shown figure (stable, for tests and CSS)
+    "operating_profit": "csp-operating-profit",
+    "operating_margin": "csp-operating-margin",
+    "npv": "csp-npv",
+    "break_even_month": "csp-break-even-month",
+    "cash_trough": "csp-cash-trough",
+}
+
+
+@dataclass(frozen=True)
+class ControlSpec:
+    """One control: what it sets (a dotted path; ``{seg}`` is the chosen segment, ``{tier}``
+    its support tier), how it shows, and how its value maps to the scenario's."""
+
+    name: str
+    label: str
+    path: str
+    kind: str  # "percent" (slider in %), "number" (typed), "toggle", "check"
+    lo: float = 0.0  # slider range in the shown unit (widened to hold the scenario's value)
+    hi: float = 100.0
+    step: float = 0.5
+    options: tuple[tuple[str, Any], ...] = ()
+    help: str = ""
+
+
+CONTROLS: tuple[ControlSpec, ...] = (
+    ControlSpec("channel", "Channel", "channel.model", "toggle",
+                options=(("Indirect (distributor)", "indirect"), ("Direct bill", "direct"))),
+    ControlSpec("distributor_margin", "Distributor margin, % of list (indirect only)",
+                "channel.indirect.distributor_margin", "percent", 0, 20, 0.5),
+    ControlSpec("markup_vs_list", "Markup over list price, %", "segments.{seg}.markup_vs_list",
+                "percent", -20, 50, 0.5),
+    ControlSpec("monthly_share", "Customers on monthly terms, %", "segments.{seg}.term_mix",
+                "percent", 0, 100, 1),
+    ControlSpec("upfront_share", "Of the annual rest: paid upfront, %",
+                "segments.{seg}.term_mix", "percent", 0, 100, 1),
+    ControlSpec("prepay_discount", "Discount for paying upfront, %",
+                "segments.{seg}.prepay_discount", "percent", 0, 20, 0.5),
+    ControlSpec("contract_policy", "Customer contracts", "segments.{seg}.contract_policy",
+                "toggle", options=(("Mirror Microsoft's terms", "mirror"),
+                                   ("Flexible (partner carries seats)", "flexible"))),
+    ControlSpec("customers_at_start", "Customers at start", "segments.{seg}.customers_at_start",
+                "number"),
+    ControlSpec("new_customers_per_month", "New customers per month",
+                "segments.{seg}.new_customers_per_month", "number"),
+    ControlSpec("churn_annual", "Customers lost per year, %", "segments.{seg}.churn_annual",
+                "percent", 0, 40, 0.5),
+    ControlSpec("seats_per_customer", "Seats per new customer",
+                "segments.{seg}.seats_per_customer", "number"),
+    ControlSpec("support_price", "Support plan price per seat per month",
+                "support.tiers.{tier}.price_per_seat_month", "number"),
+    ControlSpec("tickets_per_seat_month", "Tickets per seat per month",
+                "support.tiers.{tier}.tickets_per_seat_month", "number"),
+    ControlSpec("coverage_247", "24/7 coverage (staffing floor)", "support.tiers.{tier}.coverage",
+                "check"),
+    ControlSpec("labor_rate_per_hour", "Support labor rate per hour",
+                "support.labor_rate_per_hour", "number"),
+)
+SPECS = {c.name: c for c in CONTROLS}
+TERM_CONTROLS = ("monthly_share", "upfront_share")
+
+
+def term_mix_from_shares(monthly: float, upfront_of_annual: float) -> dict[str, float]:
+    """The three term shares from the two the explorer shows; they add up to 1.
+
+    Example:
+        >>> term_mix_from_shares(0.2, 0.25)   # 20% monthly; of the 80% annual, a quarter upfront
+        {'monthly': 0.2, 'annual_billed_monthly': 0.6000000000000001, 'annual_upfront': 0.2}
+    """
+    rest = 1.0 - monthly
+    return {"monthly": monthly, "annual_billed_monthly": rest * (1.0 - upfront_of_annual),
+            "annual_upfront": rest * upfront_of_annual}
+
+
+def shares_from_term_mix(term_mix: dict[str, float]) -> tuple[float, float]:
+    """The inverse of :func:`term_mix_from_shares` (upfront share 0 when all are monthly).
+
+    Example:
+        >>> shares_from_term_mix({"monthly": 0.2, "annual_billed_monthly": 0.6,
+        ...                       "annual_upfront": 0.2})
+        (0.2, 0.25)
+    """
+    m = float(term_mix.get("monthly", 0.0))
+    rest = 1.0 - m
+    upfront = float(term_mix.get("annual_upfront", 0.0)) / rest if rest > 1e-12 else 0.0
+    return m, round(upfront, 12)
+
+
+def _get(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        data = data[int(part)] if isinstance(data, list | tuple) else data[part]
+    return data
+
+
+def _scenario_files(folder: Path | None) -> list[Path]:
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.yaml"))
+
+
+def resolve_scenario_path(path: str | Path) -> Path:
+    """A scenario path as given, else relative to the project's ``notebooks/`` folder (so a
+    notebook's ``../scenarios/x.yaml`` works from wherever it is run), else the project's
+    ``scenarios/`` folder by name.
+
+    Example:
+        >>> resolve_scenario_path("../scenarios/small_indirect_msp.yaml").name
+        'small_indirect_msp.yaml'
+    """
+    p = Path(path)
+    for candidate in (p, PROJECT_DIR / "notebooks" / p, SCENARIOS_DIR / p,
+                      SCENARIOS_DIR / f"{p}.yaml"):
+        if candidate.is_file():
+            return candidate.resolve()
+    return p
+
+
+class Explorer:
+    """Controls, headline figures and charts for one scenario (see the module doc).
+
+    Parameters:
+        scenario: the scenario to start from (never changed).
+        path: the file it came from, if any ("reset" returns to ``scenario``).
+        scenarios_dir: folder whose ``*.yaml`` the scenario chooser lists and "save as" writes
+            to; defaults to the folder of ``path``, else the project's ``scenarios/``; ``None``
+            for no chooser.
+
+    Attributes a notebook or a test may read: ``widget`` (the application), ``controls``
+    (name -> widget), ``overrides`` (dotted path -> value), ``scenario`` and ``result`` (the
+    last valid ones), ``figures`` (summary key -> HTML widget), ``message`` (HTML widget).
+    """
+
+    def __init__(self, scenario: Scenario, path: str | Path | None = None,
+                 scenarios_dir: str | Path | None | bool = True, dpi: float = 80) -> None:
+        self.path = Path(path).resolve() if path is not None else None
+        if scenarios_dir is True:
+            scenarios_dir = self.path.parent if self.path is not None else SCENARIOS_DIR
+        self.scenarios_dir = Path(scenarios_dir) if scenarios_dir else None
+        self._base = scenario
+        self._overrides: dict[str, Any] = {}
+        self._segment = 0
+        self._loading = False
+        self._invalid = False
+        self._cache: dict[tuple[str, str], Result] = {}
+        self._stale = {"profit_and_cash": True, "waterfall": True, "channels": True}
+        self.scenario = scenario
+        self.result: Result | None = None
+        self._charts = {k: LiveChart(k, dpi=dpi) for k in self._stale}  # type: ignore[arg-type]
+        self._build()
+        self._load_controls()
+        self._recompute()
+
+    # ---------------------------------------------------------------------------------------
+    @classmethod
+    def from_file(cls, path: str | Path, scenarios_dir: str | Path | None | bool = True
+                  ) -> Explorer:
+        """Open a scenario file (see :func:`resolve_scenario_path`). A file that cannot be read
+        or validated raises :class:`ScenarioError`; :func:`open_explorer` shows it instead."""
+        p = resolve_scenario_path(path)
+        return cls(load_scenario(p), path=p, scenarios_dir=scenarios_dir)
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        """The changes made with the controls, as ``{dotted.path: value}`` (a copy)."""
+        return json.loads(json.dumps(self._overrides))
+
+    @property
+    def base(self) -> Scenario:
+        """The scenario the controls started from (what "reset" returns to)."""
+        return self._base
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # -- building the widgets ---------------------------------------------------------------
+    def _build(self) -> None:
+        self.controls: dict[str, W.Widget] = {}
+        self._rows: dict[str, W.Widget] = {}
+        self._labels: dict[str, W.HTML] = {}
+        style = {"description_width": "initial"}
+        full = W.Layout(width="96%")
+        for spec in CONTROLS:
+            if spec.kind == "percent":
+                w: W.Widget = W.FloatSlider(min=spec.lo, max=spec.hi, step=spec.step,
+                                            continuous_update=False, readout_format=".1f",
+                                            layout=full)
+            elif spec.kind == "number":
+                w = W.FloatText(layout=W.Layout(width="160px"))
+            elif spec.kind == "toggle":
+                w = W.ToggleButtons(options=list(spec.options), style={"button_width": "auto"})
+            else:
+                w = W.Checkbox(description=spec.label, indent=False)
+            w.add_class(f"csp-control-{spec.name.replace('_', '-')}")
+            w.observe(self._on_control(spec.name), names="value")
+            self.controls[spec.name] = w
+            if spec.kind in ("percent", "number"):
+                label = W.HTML()
+                label.add_class("csp-label")
+                self._labels[spec.name] = label
+                self._rows[spec.name] = W.VBox([label, w])
+            else:
+                self._rows[spec.name] = w
+
+        self.segment_picker = W.Dropdown(description="Segment", style=style,
+                                         layout=W.Layout(width="98%"))
+        self.segment_picker.add_class("csp-segment")
+        self.segment_picker.observe(self._on_segment, names="value")
+        self.tier_label = W.HTML()
+
+        files = _scenario_files(self.scenarios_dir)
+        options = [(f.stem, str(f.resolve())) for f in files]
+        if self.path is None or str(self.path) not in {o[1] for o in options}:
+            options.insert(0, (f"{self._base.name} (as given)", ""))
+        self.chooser = W.Dropdown(options=options, description="Scenario", style=style,
+                                  layout=W.Layout(width="360px"))
+        self.chooser.value = str(self.path) if self.path is not None and str(
+            self.path) in {o[1] for o in options} else ""
+        self.chooser.add_class("csp-scenario")
+        self.chooser.observe(self._on_choose, names="value")
+        self.reset_button = W.Button(description="Reset", icon="undo",
+                                     tooltip="Back to the scenario file's values")
+        self.reset_button.add_class("csp-reset")
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.save_name = W.Text(placeholder="Name for a new scenario",
+                                layout=W.Layout(width="240px"))
+        self.save_name.add_class("csp-save-name")
+        self.save_button = W.Button(description="Save as", icon="save",
+                                    tooltip="Write the current settings as a new scenario file")
+        self.save_button.add_class("csp-save")
+        self.save_button.on_click(lambda _b: self._on_save())
+        if self.scenarios_dir is None:
+            self.save_button.disabled = True
+
+        self.title = W.HTML()
+        self.title.add_class("csp-title")
+        self.message = W.HTML()
+        self.message.add_class("csp-message")
+        self.figures = {}
+        for key, element_id in FIGURE_IDS.items():
+            w = W.HTML()
+            w.add_class("csp-figure")
+            w.add_class(element_id)
+            self.figures[key] = w
+        self.notes = W.HTML()
+        self.notes.add_class("csp-notes")
+
+        self.images = {k: W.Image(format="png", layout=W.Layout(width="100%",
+                                                                 max_width="980px"))
+                       for k in self._charts}
+        for k, img in self.images.items():
+            img.add_class(f"csp-chart-{k.replace('_', '-')}")
+        self.tabs = W.Tab(children=[self.images[k] for k in self._charts])
+        for i, label in enumerate(("Profit and cash", "Where the money goes",
+                                   "Direct vs indirect")):
+            self.tabs.set_title(i, label)
+        self.tabs.add_class("csp-charts")
+        self.tabs.observe(lambda _c: self._draw_visible(), names="selected_index")
+
+        c = self._rows
+
+        def section(title: str, *children: W.Widget) -> W.VBox:
+            box = W.VBox([W.HTML(f"<h4>{html.escape(title)}</h4>"), *children])
+            box.add_class("csp-section")
+            return box
+
+        panel = W.VBox([
+            section("Channel", c["channel"], c["distributor_margin"]),
+            section("Customers and terms", self.segment_picker, c["customers_at_start"],
+                    c["new_customers_per_month"], c["churn_annual"], c["seats_per_customer"],
+                    c["markup_vs_list"], c["monthly_share"], c["upfront_share"],
+                    c["prepay_discount"], c["contract_policy"]),
+            section("Support", self.tier_label, c["support_price"],
+                    c["tickets_per_seat_month"], c["coverage_247"], c["labor_rate_per_hour"]),
+        ], layout=W.Layout(width="400px", min_width="340px"))
+        toolbar = W.HBox([self.chooser, self.reset_button, self.save_name, self.save_button],
+                         layout=W.Layout(flex_flow="row wrap"))
+        toolbar.add_class("csp-row")
+        cards = W.HBox(list(self.figures.values()), layout=W.Layout(flex_flow="row wrap"))
+        cards.add_class("csp-cards")
+        right = W.VBox([cards, self.tabs, self.notes], layout=W.Layout(flex="1 1 auto"))
+        self.widget = W.VBox([W.HTML(CSS), self.title, toolbar, self.message,
+                              _row(panel, right)])
+        self.widget.add_class("csp-app")
+
+    # -- reading the scenario into the controls ---------------------------------------------
+    def _tier(self) -> str:
+        return self._base.segments[self._segment].support_tier
+
+    def _path(self, spec: ControlSpec) -> str:
+        return spec.path.format(seg=self._segment, tier=self._tier())
+
+    def _current_value(self, path: str) -> Any:
+        if path in self._overrides:
+            return self._overrides[path]
+        return _get(self._base.model_dump(mode="json"), path)
+
+    def _load_controls(self) -> None:
+        """Put the scenario's values (with the overrides made so far) into the controls."""
+        self._loading = True
+        try:
+            segs = self._base.segments
+            self.segment_picker.options = [(f"{i}: {s.name}", i) for i, s in enumerate(segs)]
+            self.segment_picker.value = self._segment
+            users = [s.name for s in segs if s.support_tier == self._tier()]
+            for name, label in self._labels.items():
+                spec = SPECS[name]
+                money = spec.name in ("support_price", "labor_rate_per_hour")
+                unit = f" ({html.escape(self._base.currency)})" if money else ""
+                label.value = f"{html.escape(spec.label)}{unit}"
+            self.tier_label.value = (f"Tier <b>{html.escape(self._tier())}</b> of the chosen "
+                                     f"segment (also used by: {html.escape(', '.join(users))})")
+            for spec in CONTROLS:
+                if spec.name in TERM_CONTROLS:
+                    continue
+                value = self._current_value(self._path(spec))
+                w = self.controls[spec.name]
+                if spec.kind == "percent":
+                    _set_slider(w, 100.0 * float(value), spec.lo, spec.hi)
+                elif spec.kind == "number":
+                    w.value = float(value)
+                elif spec.kind == "check":
+                    w.value = value == "24x7"
+                else:
+                    w.value = value
+            monthly, upfront = shares_from_term_mix(
+                self._current_value(f"segments.{self._segment}.term_mix"))
+            _set_slider(self.controls["monthly_share"], 100.0 * monthly, 0, 100)
+            _set_slider(self.controls["upfront_share"], 100.0 * upfront, 0, 100)
+        finally:
+            self._loading = False
+
+    # -- reacting to the controls -----------------------------------------------------------
+    def _on_control(self, name: str) -> Callable[[dict[str, Any]], None]:
+        def handler(_change: dict[str, Any]) -> None:
+            if self._loading:
+                return
+            self._set_override(name)
+            self._recompute()
+
+        return handler
+
+    def _set_override(self, name: str) -> None:
+        spec = SPECS[name]
+        path = self._path(spec)
+        base_data = self._base.model_dump(mode="json")
+        base_value = _get(base_data, path)
+        w = self.controls[name]
+        if name in TERM_CONTROLS:
+            value: Any = term_mix_from_shares(self.controls["monthly_share"].value / 100.0,
+                                              self.controls["upfront_share"].value / 100.0)
+            same = all(abs(value[k] - base_value[k]) < 1e-12 for k in value)
+        elif spec.kind == "percent":
+            value = w.value / 100.0
+            same = value == base_value
+        elif spec.kind == "number":
+            value = w.value
+            same = value == base_value
+        elif spec.kind == "check":
+            value = "24x7" if w.value else "business_hours"
+            same = value == base_value
+        else:
+            value = w.value
+            same = value == base_value
+        if same:
+            self._overrides.pop(path, None)
+        else:
+            self._overrides[path] = value
+        if name == "channel":
+            # a direct partner needs a Microsoft support plan: the usual one, as as_channel does
+            plan = "support.vendor_plan"
+            if value == "direct" and self._base.support.vendor_plan is None:
+                self._overrides[plan] = DEFAULT_VENDOR_PLAN
+            else:
+                self._overrides.pop(plan, None)
+
+    def _on_segment(self, change: dict[str, Any]) -> None:
+        if self._loading or change["new"] is None:
+            return
+        self._segment = int(change["new"])
+        self._load_controls()
+
+    def _on_choose(self, change: dict[str, Any]) -> None:
+        if self._loading or not change["new"]:
+            return
+        try:
+            scenario = load_scenario(change["new"])
+        except ScenarioError as exc:
+            self._show_message(exc, error=True, prefix="This scenario file cannot be used:")
+            return
+        self.open(scenario, Path(change["new"]))
+
+    def open(self, scenario: Scenario, path: Path | None = None) -> None:
+        """Start again from another scenario (the chooser calls this)."""
+        self._base, self.path = scenario, path
+        self._overrides, self._segment, self._cache = {}, 0, {}
+        self._load_controls()
+        self._recompute()
+
+    def reset(self) -> None:
+        """Every control back to the scenario's value."""
+        self._overrides = {}
+        self._load_controls()
+        self._recompute()
+
+    # -- computing and showing --------------------------------------------------------------
+    def _settings_key(self) -> str:
+        rest = {k: v for k, v in self._overrides.items()
+                if k not in ("channel.model", "support.vendor_plan")
+                or (k == "support.vendor_plan" and self._base.support.vendor_plan is not None)}
+        return json.dumps(rest, sort_keys=True)
+
+    def _recompute(self) -> None:
+        try:
+            scenario = self._base.with_overrides(self._overrides) if self._overrides \
+                else self._base
+            result = self._run(scenario, scenario.channel.model)
+        except ScenarioError as exc:
+            self._invalid = True
+            self._show_message(exc, error=True)
+            return
+        except (ValueError, ArithmeticError) as exc:  # the engine's own checks
+            self._invalid = True
+            self._show_message(exc, error=True, prefix="The model cannot run these settings:")
+            return
+        self._invalid = False
+        self.scenario, self.result = scenario, result
+        self._show_message(None)
+        self._show_figures()
+        for k in self._stale:
+            self._stale[k] = True
+        self._draw_visible()
+
+    def _run(self, scenario: Scenario, channel: str) -> Result:
+        key = (channel, self._settings_key())
+        if key not in self._cache:
+            self._cache = {k: v for k, v in self._cache.items() if k[1] == key[1]}
+            run = scenario if scenario.channel.model == channel else as_channel(scenario, channel)
+            self._cache[key] = simulate(run)
+        return self._cache[key]
+
+    def both_channels(self) -> dict[str, Result]:
+        """The current settings through each channel (what the side-by-side chart shows)."""
+        assert self.result is not None
+        return {ch: self._run(self.scenario, ch) for ch in ("indirect", "direct")}
+
+    def _draw_visible(self) -> None:
+        if self.result is None:
+            return
+        kind = list(self._charts)[self.tabs.selected_index or 0]
+        if not self._stale[kind]:
+            return
+        chart = self._charts[kind]
+        chart.update(self.both_channels() if kind == "channels" else self.result)
+        self.images[kind].value = chart.png()
+        self._stale[kind] = False
+
+    def _show_figures(self) -> None:
+        res = self.result
+        assert res is not None
+        s, cur, months = res.summary, res.currency, self.scenario.horizon_months
+        channel = "direct bill" if self.scenario.channel.model == "direct" else "indirect"
+        self.title.value = (f"<h2>{html.escape(self.scenario.name)}</h2><p>"
+                            f"{html.escape(self.scenario.description)} Channel: {channel}; "
+                            f"{months} months from {self.scenario.start_month:%Y-%m}; "
+                            f"amounts in {html.escape(cur)}.</p>")
+        be = float(s["break_even_month"])
+        margin = float(s["operating_margin"])
+        shown = {
+            "operating_profit": ("Operating profit", _money(s["operating_profit"], cur),
+                                 f"over {months} months"),
+            "operating_margin": ("Operating margin",
+                                 "n/a" if math.isnan(margin) else f"{100 * margin:.1f}%",
+                                 "of revenue"),
+            "npv": ("NPV of cash", _money(s["npv"], cur),
+                    f"at {100 * self.scenario.discount_rate_annual:.0f}% a year"),
+            "break_even_month": ("Break-even month",
+                                 "never" if math.isnan(be) else f"month {int(be)}",
+                                 "cumulative cash stays positive from then"
+                                 if not math.isnan(be) else f"not within {months} months"),
+            "cash_trough": ("Cash trough", _money(s["cash_trough"], cur),
+                            "lowest cumulative cash"),
+        }
+        for key, (label, text, sub) in shown.items():
+            raw = float(s[key])
+            neg = " csp-neg" if raw < 0 else ""
+            self.figures[key].value = (
+                f'<div class="csp-card"><div class="csp-card-label">{label}</div>'
+                f'<div class="csp-card-value{neg}" id="{FIGURE_IDS[key]}" '
+                f'data-value="{raw!r}" data-currency="{html.escape(cur)}">{text}</div>'
+                f'<div class="csp-card-sub">{html.escape(sub)}</div></div>')
+        notes = "".join(f"<li>{html.escape(w)}</li>" for w in res.warnings)
+        self.notes.value = f"<b>Notes from the model</b><ul>{notes}</ul>" if notes else ""
+
+    def _show_message(self, exc: Exception | str | None, error: bool = False,
+                      prefix: str = "Not applied:") -> None:
+        if exc is None:
+            self.message.value = ""
+            return
+        if isinstance(exc, ScenarioError):
+            lines = [self._readable(p.path, str(p)) for p in exc.problems]
+        else:
+            lines = [str(exc)]
+        body = "\n".join(html.escape(line) for line in lines)
+        if error:
+            tail = ("\nThe figures show the last valid settings."
+                    if self.result is not None else "")
+            self.message.value = (f'<div class="csp-message-error"><b>{html.escape(prefix)}'
+                                  f"</b>\n{body}{html.escape(tail)}</div>")
+        else:
+            self.message.value = f'<div class="csp-message-info">{body}</div>'
+
+    def _readable(self, path: str, text: str) -> str:
+        """Name the control behind a problem's field path, when there is one."""
+        for spec in CONTROLS:
+            if path == self._path(spec) or path.startswith(self._path(spec) + "."):
+                seg = self._base.segments[self._segment].name
+                where = f" (segment {seg})" if "{seg}" in spec.path else ""
+                where = f" (tier {self._tier()})" if "{tier}" in spec.path else where
+                return f"{spec.label}{where}: {text}"
+        return text
+
+    # -- saving -------------------------------------------------------------------------------
+    def _on_save(self) -> None:
+        try:
+            path = self.save_as(self.save_name.value)
+        except (ScenarioError, ValueError, OSError) as exc:
+            self._show_message(exc, error=True, prefix="Not saved:")
+            return
+        self._show_message(f"Saved as {path.name} in {path.parent}.")
+
+    def save_as(self, name: str) -> Path:
+        """Write the current settings as a new scenario file named after ``name`` in the
+        scenarios folder, and switch to it. An existing file is never overwritten.
+
+        Example:
+            >>> ex.save_as("Growing VAR, direct")  # doctest: +SKIP
+            PosixPath('.../scenarios/growing_var_direct.yaml')
+        """
+        name = name.strip()
+        slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+        if not slug:
+            raise ValueError("type a name for the new scenario first (letters or digits)")
+        if self.scenarios_dir is None:
+            raise ValueError("this explorer has no scenarios folder to save into")
+        if self._invalid:
+            raise ValueError("a control holds a value that is not valid; fix it first (the "
+                             "message above says which)")
+        path = self.scenarios_dir / f"{slug}.yaml"
+        if path.exists():
+            raise ValueError(f"{path.name} already exists in {self.scenarios_dir}; choose "
+                             "another name")
+        based_on = self.path.name if self.path is not None else self._base.name
+        description = (self.scenario.description + " " if self.scenario.description else "")
+        new = self.scenario.with_overrides({
+            "name": name, "description": description + f"(Saved from the explorer, based on "
+                                                       f"{based_on}.)"})
+        write_scenario(new, path)
+        self._loading = True
+        try:
+            options = [o for o in self.chooser.options if o[1]]
+            options.append((path.stem, str(path.resolve())))
+            self.chooser.options = sorted(options)
+            self.chooser.value = str(path.resolve())
+        finally:
+            self._loading = False
+        self.open(new, path.resolve())
+        return path
+
+
+def _row(*children: W.Widget) -> W.HBox:
+    box = W.HBox(list(children))
+    box.add_class("csp-row")
+    return box
+
+
+def _set_slider(w: W.FloatSlider, value: float, lo: float, hi: float) -> None:
+    """Set a slider to a value, widening its range to hold it (never clamped)."""
+    lo, hi = min(lo, value), max(hi, value)
+    w.min, w.max = min(w.min, lo), max(w.max, hi)
+    w.value = value
+    w.min, w.max = lo, hi
+
+
+def _money(amount: float, currency: str) -> str:
+    a = float(amount)
+    return "n/a" if math.isnan(a) else f"{currency} {a:,.0f}"
+
+
+def open_explorer(scenario_path: str | Path) -> Explorer | W.HTML:
+    """The explorer of a scenario file, or a readable message when the file cannot be used
+    (what the notebook and the dashboard show).
+
+    Example:
+        >>> open_explorer("no_such_scenario.yaml").value  # doctest: +ELLIPSIS
+        '<div class="csp-message-error">...no such file...'
+    """
+    try:
+        return Explorer.from_file(scenario_path)
+    except ScenarioError as exc:
+        files = ", ".join(f.stem for f in _scenario_files(SCENARIOS_DIR))
+        text = f"{exc}\nScenarios available: {files or 'none'}"
+        return W.HTML(f'<div class="csp-message-error"><b>This scenario cannot be opened:'
+                      f"</b>\n{html.escape(text)}</div>{CSS}")
