@@ -59,7 +59,7 @@ lab: $(STAMP)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	      echo "could not install chromium: the browser test will be skipped"; \
 	  else echo "no chromium and no way to install it (needs apt-get as root): the browser test will be skipped"; fi; }
 

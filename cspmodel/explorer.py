@@ -281,14 +281,9 @@ class Explorer:
         self.segment_picker.observe(self._on_segment, names="value")
         self.tier_label = W.HTML()
 
-        files = _scenario_files(self.scenarios_dir)
-        options = [(f.stem, str(f.resolve())) for f in files]
-        if self.path is None or str(self.path) not in {o[1] for o in options}:
-            options.insert(0, (f"{self._base.name} (as given)", ""))
-        self.chooser = W.Dropdown(options=options, description="Scenario", style=style,
+        self.chooser = W.Dropdown(description="Scenario", style=style,
                                   layout=W.Layout(width="360px"))
-        self.chooser.value = str(self.path) if self.path is not None and str(
-            self.path) in {o[1] for o in options} else ""
+        self.refresh_choices()
         self.chooser.add_class("csp-scenario")
         self.chooser.observe(self._on_choose, names="value")
         self.reset_button = W.Button(description="Reset", icon="undo",
@@ -460,6 +455,7 @@ class Explorer:
             scenario = load_scenario(change["new"])
         except ScenarioError as exc:
             self._show_message(exc, error=True, prefix="This scenario file cannot be used:")
+            self.refresh_choices()  # the chooser shows the scenario still open
             return
         self.open(scenario, Path(change["new"]))
 
@@ -629,16 +625,23 @@ class Explorer:
             "name": name, "description": description + f"(Saved from the explorer, based on "
                                                        f"{based_on}.)"})
         write_scenario(new, path)
+        self.open(new, path.resolve())
+        self.refresh_choices()
+        return path
+
+    def refresh_choices(self) -> None:
+        """List the scenarios folder again in the chooser, keeping the open scenario chosen."""
+        options = [(f.stem, str(f.resolve())) for f in _scenario_files(self.scenarios_dir)]
+        current = str(self.path) if self.path is not None else ""
+        if current not in {o[1] for o in options}:
+            label = self.path.stem if self.path is not None else f"{self._base.name} (as given)"
+            options.insert(0, (label, current))
         self._loading = True
         try:
-            options = [o for o in self.chooser.options if o[1]]
-            options.append((path.stem, str(path.resolve())))
-            self.chooser.options = sorted(options)
-            self.chooser.value = str(path.resolve())
+            self.chooser.options = options
+            self.chooser.value = current
         finally:
             self._loading = False
-        self.open(new, path.resolve())
-        return path
 
 
 def _row(*children: W.Widget) -> W.HBox:

@@ -1,0 +1,295 @@
+"""The explorer: controls start at the scenario's values, the figures shown are the engine's for
+the same overrides, bad values show a message and keep the last result, and the scenario is
+never changed."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cspmodel import load_scenario, simulate
+from cspmodel.analysis import as_channel
+from cspmodel.dashboard import prelaunch_hook, scenario_path_for
+from cspmodel.explorer import (
+    FIGURE_IDS,
+    Explorer,
+    open_explorer,
+    shares_from_term_mix,
+    term_mix_from_shares,
+)
+from cspmodel.plots import LiveChart
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+GROWING = SCENARIOS / "growing_var_weighing_direct.yaml"  # three segments, indirect
+
+
+def shown(ex: Explorer) -> dict[str, float]:
+    """The raw values behind the figures on screen (read from the HTML shown)."""
+    out = {}
+    for key, element_id in FIGURE_IDS.items():
+        html = ex.figures[key].value
+        m = re.search(rf'id="{element_id}" data-value="([^"]+)"', html)
+        assert m, html
+        out[key] = float(m.group(1))
+    return out
+
+
+def assert_shows(ex: Explorer, result) -> None:  # noqa: ANN001
+    got = shown(ex)
+    for key, value in got.items():
+        want = float(result.summary[key])
+        if math.isnan(want):
+            assert math.isnan(value), key
+        else:
+            assert value == pytest.approx(want, rel=1e-12, abs=1e-9), key
+    text = ex.figures["operating_profit"].value
+    assert f"{result.currency} {float(result.summary['operating_profit']):,.0f}" in text
+
+
+@pytest.fixture(scope="module")
+def growing():
+    return load_scenario(GROWING)
+
+
+def test_controls_start_at_the_scenario_values(growing):
+    ex = Explorer(growing, path=GROWING)
+    c = ex.controls
+    seg = growing.segments[0]
+    assert c["channel"].value == "indirect"
+    assert c["distributor_margin"].value == pytest.approx(100 * 0.05)
+    assert c["churn_annual"].value == pytest.approx(100 * 0.12)
+    assert c["customers_at_start"].value == 120
+    assert c["seats_per_customer"].value == 8
+    # term mix 0.30 / 0.50 / 0.20: monthly 30%; upfront share of the annual rest 0.2/0.7
+    assert c["monthly_share"].value == pytest.approx(30.0)
+    assert c["upfront_share"].value == pytest.approx(100 * 0.2 / 0.7)
+    assert c["labor_rate_per_hour"].value == 48.0
+    assert c["support_price"].value == growing.support.tiers[seg.support_tier].price_per_seat_month
+    assert ex.overrides == {}
+    assert_shows(ex, simulate(growing))
+
+
+def test_changed_controls_show_the_engine_figures_for_the_same_overrides(growing):
+    before = growing.model_dump()
+    ex = Explorer(growing, path=GROWING)
+    c = ex.controls
+    c["churn_annual"].value = 20.0
+    c["markup_vs_list"].value = 10.0
+    c["customers_at_start"].value = 150
+    c["monthly_share"].value = 20.0
+    c["upfront_share"].value = 25.0
+    c["distributor_margin"].value = 3.0
+    c["labor_rate_per_hour"].value = 55.0
+    c["contract_policy"].value = "flexible"
+    expected = {
+        "segments.0.churn_annual": 0.2,
+        "segments.0.markup_vs_list": 0.1,
+        "segments.0.customers_at_start": 150.0,
+        # 20% monthly; the annual 80% split a quarter upfront: 0.8 * 0.75 = 0.6, 0.8 * 0.25 = 0.2
+        "segments.0.term_mix": {"monthly": 0.2, "annual_billed_monthly": 0.8 * 0.75,
+                                "annual_upfront": 0.8 * 0.25},
+        "channel.indirect.distributor_margin": 0.03,
+        "support.labor_rate_per_hour": 55.0,
+        "segments.0.contract_policy": "flexible",
+    }
+    assert ex.overrides == expected
+    assert_shows(ex, simulate(growing.with_overrides(expected)))
+    # the channel: direct needs a vendor plan, added as analysis.as_channel does
+    c["channel"].value = "direct"
+    direct = as_channel(growing.with_overrides(expected), "direct")
+    assert_shows(ex, simulate(direct))
+    assert ex.scenario.channel.model == "direct"
+    c["channel"].value = "indirect"
+    assert_shows(ex, simulate(growing.with_overrides(expected)))
+    assert growing.model_dump() == before  # never mutated
+
+
+def test_segment_and_tier_controls_act_on_the_chosen_segment(growing):
+    ex = Explorer(growing, path=GROWING)
+    ex.segment_picker.value = 2  # Mid-market: 25 customers, standard tier, 2% prepay discount
+    c = ex.controls
+    assert c["customers_at_start"].value == 25
+    assert c["prepay_discount"].value == pytest.approx(2.0)
+    c["prepay_discount"].value = 5.0
+    c["support_price"].value = 30.0
+    c["coverage_247"].value = True
+    expected = {"segments.2.prepay_discount": 0.05,
+                "support.tiers.standard.price_per_seat_month": 30.0,
+                "support.tiers.standard.coverage": "24x7"}
+    assert ex.overrides == expected
+    assert_shows(ex, simulate(growing.with_overrides(expected)))
+    ex.segment_picker.value = 0  # back: segment 0's own values, the change to 2 kept
+    assert c["customers_at_start"].value == 120
+    assert ex.overrides == expected
+
+
+def test_a_control_set_back_to_the_file_value_leaves_no_override(growing):
+    ex = Explorer(growing, path=GROWING)
+    ex.controls["churn_annual"].value = 30.0
+    ex.controls["churn_annual"].value = 12.0
+    assert ex.overrides == {}
+    assert_shows(ex, simulate(growing))
+
+
+def test_invalid_value_shows_a_message_and_keeps_the_last_result(growing):
+    ex = Explorer(growing, path=GROWING)
+    ex.controls["churn_annual"].value = 25.0
+    good = shown(ex)
+    ex.controls["seats_per_customer"].value = 0.0
+    msg = ex.message.value
+    assert "Seats per new customer" in msg and "more than 0" in msg
+    assert "segments.0.seats_per_customer" in msg
+    assert "Traceback" not in msg and "last valid settings" in msg
+    assert shown(ex) == good
+    with pytest.raises(ValueError, match="not valid"):
+        ex.save_as("should not be written")
+    ex.controls["seats_per_customer"].value = 10.0
+    assert ex.message.value == ""
+    assert_shows(ex, simulate(growing.with_overrides(
+        {"segments.0.churn_annual": 0.25, "segments.0.seats_per_customer": 10.0})))
+
+
+def test_monthly_terms_on_a_product_without_them_is_refused_readably():
+    s = load_scenario(SCENARIOS / "dynamics_247_partner.yaml")
+    ex = Explorer(s, scenarios_dir=None)
+    seg = next(i for i, g in enumerate(s.segments) if g.term_mix["monthly"] == 0)
+    ex.segment_picker.value = seg
+    before = shown(ex)
+    ex.controls["monthly_share"].value = 10.0
+    if ex.message.value:  # a product of the segment has no monthly term
+        assert "Customers on monthly terms" in ex.message.value
+        assert shown(ex) == before
+    else:
+        assert_shows(ex, simulate(s.with_overrides(ex.overrides)))
+
+
+def test_term_mix_from_two_shares_always_adds_up():
+    # 35% monthly; of the 65% annual, 40% upfront: 0.65 * 0.6 = 0.39 billed monthly, 0.26 upfront
+    mix = term_mix_from_shares(0.35, 0.40)
+    assert mix["monthly"] == 0.35
+    assert mix["annual_billed_monthly"] == pytest.approx(0.39)
+    assert mix["annual_upfront"] == pytest.approx(0.26)
+    for m in np.linspace(0, 1, 11):
+        for u in np.linspace(0, 1, 11):
+            assert sum(term_mix_from_shares(m, u).values()) == pytest.approx(1.0, abs=1e-12)
+    assert shares_from_term_mix({"monthly": 0.35, "annual_billed_monthly": 0.39,
+                                 "annual_upfront": 0.26}) == pytest.approx((0.35, 0.4))
+    assert shares_from_term_mix({"monthly": 1.0, "annual_billed_monthly": 0.0,
+                                 "annual_upfront": 0.0}) == (1.0, 0.0)
+
+
+def test_reset_chooser_and_save_as(growing, tmp_path):
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    for name in ("growing_var_weighing_direct.yaml", "small_indirect_msp.yaml"):
+        shutil.copy(SCENARIOS / name, folder / name)
+    ex = Explorer.from_file(folder / "growing_var_weighing_direct.yaml")
+    assert [o[0] for o in ex.chooser.options] == ["growing_var_weighing_direct",
+                                                   "small_indirect_msp"]
+    ex.controls["churn_annual"].value = 30.0
+    ex.reset()
+    assert ex.overrides == {} and ex.controls["churn_annual"].value == pytest.approx(12.0)
+    assert_shows(ex, simulate(growing))
+
+    ex.controls["channel"].value = "direct"
+    ex.controls["new_customers_per_month"].value = 5.0
+    current = ex.scenario
+    ex.save_name.value = "VAR direct, faster growth"
+    ex._on_save()
+    path = folder / "var_direct_faster_growth.yaml"
+    assert "Saved as var_direct_faster_growth.yaml" in ex.message.value
+    saved = load_scenario(path)
+    assert saved.name == "VAR direct, faster growth"
+    assert saved.model_dump(exclude={"name", "description"}) == current.model_dump(
+        exclude={"name", "description"})
+    assert ex.chooser.value == str(path.resolve()) and ex.overrides == {}
+    assert_shows(ex, simulate(saved))
+    ex._on_save()  # same name again: refused, the file is not overwritten
+    assert "already exists" in ex.message.value
+
+    ex.chooser.value = str((folder / "small_indirect_msp.yaml").resolve())
+    small = load_scenario(folder / "small_indirect_msp.yaml")
+    assert ex.base == small and ex.controls["customers_at_start"].value == 30
+    assert_shows(ex, simulate(small))
+
+    (folder / "broken.yaml").write_text("name: broken\nsegments: []\n")
+    ex.refresh_choices()
+    assert "broken" in [o[0] for o in ex.chooser.options]
+    ex.chooser.value = str((folder / "broken.yaml").resolve())
+    assert "cannot be used" in ex.message.value and "segments" in ex.message.value
+    assert ex.chooser.value == str((folder / "small_indirect_msp.yaml").resolve())
+    assert_shows(ex, simulate(small))
+
+
+def test_side_by_side_chart_uses_both_channels(growing):
+    ex = Explorer(growing, scenarios_dir=None)
+    ex.controls["markup_vs_list"].value = 5.0
+    ex.tabs.selected_index = 2
+    both = ex.both_channels()
+    s = growing.with_overrides({"segments.0.markup_vs_list": 0.05})
+    for ch in ("indirect", "direct"):
+        want = simulate(as_channel(s, ch)).summary["operating_profit"]
+        assert both[ch].summary["operating_profit"] == pytest.approx(want, rel=1e-12)
+    assert ex.images["channels"].value[:4] == b"\x89PNG"
+    lines = ex._charts["channels"].axes[0].get_lines()
+    direct = next(ln for ln in lines if ln.get_label() == "Direct")
+    np.testing.assert_allclose(direct.get_ydata(),
+                               simulate(as_channel(s, "direct")).monthly["operating_profit"])
+
+
+def test_live_chart_refreshed_in_place_equals_a_fresh_draw(growing):
+    r1 = simulate(growing)
+    r2 = simulate(growing.with_overrides({"segments.0.churn_annual": 0.4,
+                                          "segments.1.markup_vs_list": 0.2}))
+    for kind in ("profit_and_cash", "waterfall"):
+        a = LiveChart(kind)
+        a.update(r1)
+        a.png()
+        a.update(r2)
+        b = LiveChart(kind)
+        b.update(r2)
+        pa = np.asarray(Image.open(io.BytesIO(a.png())))
+        pb = np.asarray(Image.open(io.BytesIO(b.png())))
+        assert pa.shape == pb.shape and (pa == pb).all(), kind
+
+
+def test_bad_file_shows_a_message_not_a_traceback():
+    w = open_explorer(ROOT / "scenarios" / "no_such.yaml")
+    assert "no such file" in w.value and "small_indirect_msp" in w.value
+    assert "Traceback" not in w.value
+
+
+class _Request:
+    def __init__(self, args: dict[str, str]) -> None:
+        self.args = args
+
+    def get_argument(self, name: str, default: str | None = None) -> str | None:
+        return self.args.get(name, default)
+
+
+def test_dashboard_query_string_sets_the_scenario_parameter():
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / "explorer.ipynb", as_version=4)
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1 and "scenario_path" in params[0].source
+    out = prelaunch_hook(_Request({"scenario": "small_indirect_msp"}), nb, str(ROOT))
+    injected = [c for c in out.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    assert str(SCENARIOS / "small_indirect_msp.yaml") in injected[0].source
+    assert out.cells.index(injected[0]) == out.cells.index(params[0]) + 1
+    # no query: the notebook's own default stands
+    nb2 = nbformat.read(ROOT / "notebooks" / "explorer.ipynb", as_version=4)
+    assert prelaunch_hook(_Request({}), nb2, str(ROOT)) is nb2
+    # only names of files in scenarios/ reach the notebook
+    assert scenario_path_for("../../etc/passwd") == "scenarios/etcpasswd.yaml"
+    assert scenario_path_for("small_indirect_msp.yaml") == str(SCENARIOS /
+                                                               "small_indirect_msp.yaml")
