@@ -473,10 +473,16 @@ class Explorer:
         self._recompute()
 
     # -- computing and showing --------------------------------------------------------------
-    def _settings_key(self) -> str:
+    def _settings_key(self, channel: str) -> str:
+        """The overrides that matter to a run through ``channel``: the distributor's terms do
+        not change a direct run, the direct programme and the vendor plan not an indirect one
+        (engine.md, sections 5 and 6). Equal keys give equal figures, so a run is reused."""
+        skip = ("channel.indirect.",) if channel == "direct" else (
+            "channel.direct.", "support.vendor_plan")
         rest = {k: v for k, v in self._overrides.items()
-                if k not in ("channel.model", "support.vendor_plan")
-                or (k == "support.vendor_plan" and self._base.support.vendor_plan is not None)}
+                if k != "channel.model" and not k.startswith(skip)}
+        if channel == "direct" and self._base.support.vendor_plan is None:
+            rest.pop("support.vendor_plan", None)  # the default plan as_channel also adds
         return json.dumps(rest, sort_keys=True)
 
     def _recompute(self) -> None:
@@ -501,11 +507,12 @@ class Explorer:
         self._draw_visible()
 
     def _run(self, scenario: Scenario, channel: str) -> Result:
-        key = (channel, self._settings_key())
+        key = (channel, self._settings_key(channel))
         if key not in self._cache:
-            self._cache = {k: v for k, v in self._cache.items() if k[1] == key[1]}
             run = scenario if scenario.channel.model == channel else as_channel(scenario, channel)
             self._cache[key] = simulate(run)
+            while len(self._cache) > 8:
+                self._cache.pop(next(iter(self._cache)))
         return self._cache[key]
 
     def both_channels(self) -> dict[str, Result]:

@@ -243,6 +243,15 @@ def test_side_by_side_chart_uses_both_channels(growing):
     direct = next(ln for ln in lines if ln.get_label() == "Direct")
     np.testing.assert_allclose(direct.get_ydata(),
                                simulate(as_channel(s, "direct")).monthly["operating_profit"])
+    # the distributor's margin changes the indirect run only; both stay the engine's figures
+    ex.controls["distributor_margin"].value = 8.0
+    s = s.with_overrides({"channel.indirect.distributor_margin": 0.08})
+    both = ex.both_channels()
+    for ch in ("indirect", "direct"):
+        want = simulate(as_channel(s, ch)).summary["operating_profit"]
+        assert both[ch].summary["operating_profit"] == pytest.approx(want, rel=1e-12)
+    ex.controls["channel"].value = "direct"
+    assert_shows(ex, simulate(as_channel(s, "direct")))
 
 
 def test_live_chart_refreshed_in_place_equals_a_fresh_draw(growing):
