@@ -574,7 +574,7 @@ class Explorer:
             self.message.value = ""
             return
         if isinstance(exc, ScenarioError):
-            lines = [self._readable(p.path, str(p)) for p in exc.problems]
+            lines = [self._readable(p) for p in exc.problems]
         else:
             lines = [str(exc)]
         body = "\n".join(html.escape(line) for line in lines)
@@ -586,15 +586,19 @@ class Explorer:
         else:
             self.message.value = f'<div class="csp-message-info">{body}</div>'
 
-    def _readable(self, path: str, text: str) -> str:
-        """Name the control behind a problem's field path, when there is one."""
+    def _readable(self, problem: Any) -> str:
+        """A problem in the control's words when a control sets its field (its key after)."""
         for spec in CONTROLS:
-            if path == self._path(spec) or path.startswith(self._path(spec) + "."):
+            path = self._path(spec)
+            if problem.path == path or problem.path.startswith(path + "."):
                 seg = self._base.segments[self._segment].name
                 where = f" (segment {seg})" if "{seg}" in spec.path else ""
                 where = f" (tier {self._tier()})" if "{tier}" in spec.path else where
-                return f"{spec.label}{where}: {text}"
-        return text
+                value = problem.value
+                shown = f"{value:g}" if isinstance(value, float) else str(value)
+                return (f"{spec.label}{where} = {shown}: {problem.message} "
+                        f"(key {problem.path})")
+        return str(problem)
 
     # -- saving -------------------------------------------------------------------------------
     def _on_save(self) -> None:
