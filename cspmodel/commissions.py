@@ -32,12 +32,16 @@ The rules (also in ``docs/engine.md`` section 6a), per plan, segment and month `
   simulated) and the commission to date is ``sum_i rate_i x (part of the cumulative amount
   between from_attainment_i x quota and from_attainment_{i+1} x quota)``; the month pays the
   increase, shared among segments by their amount.
-- **Clawback** (``clawback_months = N``): a new customer's sign-up commission (the commission
-  on its first event: a monthly term's first month, an annual term's booking, an upfront term's
-  first invoice, its first month of support, its onboarding) is recovered in the month it leaves
-  if that is within ``N`` months of joining. Leavers follow the engine's churn: a monthly-term
-  customer of month ``j`` leaves in month ``j + k`` with probability ``(1 - h)^(k-1) h``; an
-  annual one only at its first renewal (``k = 12``) with probability ``churn_annual``.
+- **Clawback** (``clawback_months = N``): a new customer's sign-up commission (the plan's
+  effective rate of the month it joins x its first event at the plan's payout timing: a monthly
+  term's first month; an annual term's booking at ``booking``, its first invoice at ``invoice``
+  and, less bad debt, at ``cash_receipt``; its first month of support, its onboarding) is
+  recovered in the month it leaves if that is within ``N`` months of joining. The effective
+  rate is a flat plan's rate, a tiered plan's commission over its amount in the month, or the
+  marginal rate at the attainment reached in a month with no amount. Leavers follow the
+  engine's churn: a monthly-term customer of month ``j`` leaves in month ``j + k`` with
+  probability ``(1 - h)^(k-1) h``; an annual one only at its first renewal (``k = 12``) with
+  probability ``churn_annual``.
 - A commission is an expense of the month in which it is earned and it is paid in that month:
   the ledger line ``commissions`` and the cash out are the same amounts (earned minus clawed
   back). Payout timing therefore moves both, and ``cash_receipt`` never pays on bad debt.
@@ -267,10 +271,29 @@ def _leave_probabilities(inp: Inputs, P: int, S: int, H: int) -> np.ndarray:
     monthly = np.broadcast_to(d["term_monthly"], (P, S)).astype(float)
     hazard = 1.0 - (1.0 - churn) ** (1.0 / 12.0)
     k = np.arange(H)[None, None, :]
-    out = np.where(k >= 1, monthly[:, :, None] * (1.0 - hazard[:, :, None]) ** (k - 1)
+    out = np.where(k >= 1, monthly[:, :, None] * (1.0 - hazard[:, :, None]) ** np.maximum(k - 1, 0)
                    * hazard[:, :, None], 0.0)
     annual = (1.0 - monthly)[:, :, None] * churn[:, :, None]
     return out + np.where(k == N_PHASES, annual, 0.0)
+
+
+def _effective_rate(plan: CommissionPlan, earned: np.ndarray, amount: np.ndarray
+                    ) -> np.ndarray:
+    """The plan's effective rate by month ``(P, H)``: a flat plan's rate; with tiers, the
+    plan's commission over its amount (all its segments), or in a month with no amount the
+    marginal rate at the attainment reached (what the next unit would earn)."""
+    P, _S, H = amount.shape
+    if not plan.tiers:
+        return np.full((P, H), plan.rate)
+    total, paid = amount.sum(axis=1), earned.sum(axis=1)
+    months = {"month": 1, "quarter": 3, "year": 12}[plan.quota_period]
+    cum = period_cumsum(total, months)
+    marginal = np.zeros_like(cum)
+    for t in plan.tiers:
+        marginal = np.where(cum >= t.from_attainment * float(plan.quota or 0.0), t.rate,
+                            marginal)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, paid / np.where(total > 0, total, 1.0), marginal)
 
 
 def _clawback(plan: CommissionPlan, earned: np.ndarray, amount: np.ndarray, first: np.ndarray,
@@ -280,8 +303,7 @@ def _clawback(plan: CommissionPlan, earned: np.ndarray, amount: np.ndarray, firs
     N = plan.clawback_months
     if N == 0:
         return claw
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(amount > 0, earned / np.where(amount > 0, amount, 1.0), 0.0)
+    rate = _effective_rate(plan, earned, amount)[:, None, :]  # (P, 1, H)
     signup_commission = rate * first  # of all the month's new customers together
     H = earned.shape[2]
     for k in range(1, min(N, H - 1) + 1):
