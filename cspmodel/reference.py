@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .catalog import annual_billed_monthly_factor_on
-from .schema import Scenario, Segment
+from .schema import CommissionPlan, Scenario, Segment
 
 if TYPE_CHECKING:  # pragma: no cover - only for type hints
     import pandas as pd
@@ -353,6 +353,234 @@ def cohort_prices(scenario: Scenario, segment: Segment, cohort: Cohort, pid: str
 
 
 # --------------------------------------------------------------------------------------------
+# Commission plans (section 6a)
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _CommissionEvents:
+    """What one segment invoices, books and starts with its new customers in one month."""
+
+    invoice_resale: float = 0.0  # licence billings except additions to upfront terms
+    upfront_adds_r: float = 0.0  # additions to upfront terms billed for the r months left
+    upfront_adds_12: float = 0.0  # the same additions counted for 12 months (prorate: false)
+    booking_resale: float = 0.0  # monthly terms' billing + annual renewals (joiners included)
+    annual_adds_r: float = 0.0  # additions to annual terms (B and U) booked for r months
+    annual_adds_12: float = 0.0  # the same additions booked for 12 months (prorate: false)
+    support: float = 0.0  # support billings
+    services: float = 0.0  # services billings
+    first_resale_invoice: float = 0.0  # joiners' first invoice: M, B one month, U the term
+    first_resale_booking: float = 0.0  # joiners' booking: M one month, B and U the term
+    first_support: float = 0.0  # joiners' first month of support
+    first_services: float = 0.0  # joiners' onboarding (their services bill)
+
+    def invoiced(self, product_class: str, prorate: bool) -> float:
+        """Invoice amount of a class (section 6a, ``invoice``)."""
+        if product_class == "resale":
+            adds = self.upfront_adds_r if prorate else self.upfront_adds_12
+            return self.invoice_resale + adds
+        return self.support if product_class == "support_plans" else self.services
+
+    def booked(self, product_class: str, prorate: bool) -> float:
+        """Booking amount of a class (section 6a, ``booking``)."""
+        if product_class == "resale":
+            adds = self.annual_adds_r if prorate else self.annual_adds_12
+            return self.booking_resale + adds
+        return self.support if product_class == "support_plans" else self.services
+
+    def first(self, product_class: str, payout: str) -> float:
+        """The month's joiners' first event of a class at a payout timing (section 6a,
+        clawback); ``cash_receipt`` uses the first invoice (its collection is applied by the
+        caller)."""
+        if product_class == "resale":
+            if payout == "booking":
+                return self.first_resale_booking
+            return self.first_resale_invoice
+        if product_class == "support_plans":
+            return self.first_support
+        return self.first_services
+
+
+# revenue line and direct cost lines of each class (section 6a, net basis)
+CLASS_REVENUE_LINE = {"resale": "license_resale", "support_plans": "support_plans",
+                      "services": "services"}
+CLASS_COST_LINES = {
+    "resale": ("license_cost", "stranded_seats", "distributor_margin"),
+    "support_plans": ("support_labor", "escalation_fees"),
+    "services": ("services_cost",),
+}
+QUOTA_PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def tiered_commission_to_date(cum: float, tiers: list[tuple[float, float]], quota: float) -> float:
+    """Commission earned on a cumulative basis amount under marginal tiers (section 6a).
+
+    ``tiers`` are ``(from_attainment, rate)`` pairs, the first from 0; the last band has no top.
+
+    Example:
+        >>> # 5% up to quota 100, 10% above: 150 earns 0.05 x 100 + 0.10 x 50 = 10
+        >>> round(tiered_commission_to_date(150.0, [(0.0, 0.05), (1.0, 0.10)], 100.0), 9)
+        10.0
+    """
+    total = 0.0
+    for i, (start, rate) in enumerate(tiers):
+        low = start * quota
+        if i + 1 < len(tiers):
+            width = (tiers[i + 1][0] - start) * quota
+            total += rate * min(max(cum - low, 0.0), width)
+        else:
+            total += rate * max(cum - low, 0.0)
+    return total
+
+
+def _arrivals_before_start(amount: float, lag_days: float, horizon: int) -> list[float]:
+    """Month by month, what the months before the start (each billing ``amount``) pay in.
+
+    With a lag ``l = w + f`` months, month ``m`` receives ``amount x ((1 - f)[m < w] +
+    f[m < w + 1])`` (section 7, opening balances).
+    """
+    lag = lag_days / DAYS_PER_MONTH
+    whole = math.floor(lag)
+    frac = lag - whole
+    out = [0.0] * horizon
+    for m in range(horizon):
+        if m < whole:
+            out[m] += amount * (1.0 - frac)
+        if m < whole + 1:
+            out[m] += amount * frac
+    return out
+
+
+def _net_ratio(book: _Book, month: int, segment: str, product_class: str) -> float:
+    """``clip((revenue - direct cost) / revenue, 0, 1)`` of a class, segment and month.
+
+    AMBIGUITY: with no revenue of the class in the month (e.g. cash collected in a month with
+    no services sold), the margin is taken as 0: nothing is known to be earned.
+    """
+    revenue = 0.0
+    cost = 0.0
+    for (m, seg, _prod, line), amount in book.amounts.items():
+        if m != month or seg != segment:
+            continue
+        if line == CLASS_REVENUE_LINE[product_class]:
+            revenue += amount
+        elif line in CLASS_COST_LINES[product_class]:
+            cost += amount
+    if revenue <= 0.0:
+        return 0.0
+    return min(max((revenue - cost) / revenue, 0.0), 1.0)
+
+
+def _post_plan(
+    s: Scenario,
+    plan: CommissionPlan,
+    book: _Book,
+    events: dict[str, list[_CommissionEvents]],
+    billed_per_month_before: dict[str, dict[str, float]],
+) -> None:
+    """Compute one commission plan month by month and post it to the ``commissions`` line."""
+    horizon = s.horizon_months
+    cls = plan.product_class
+    covered = [seg for seg in s.segments if not plan.segments or seg.name in plan.segments]
+    bad_debt_rate = s.costs.bad_debt_rate
+    dso_days = float(s.billing.dso_days)
+
+    # ---- net basis: the class's margin share in the segment and month ----------------------
+    ratio: dict[str, list[float]] = {}
+    for seg in covered:
+        if plan.basis == "net":
+            ratio[seg.name] = [_net_ratio(book, m, seg.name, cls) for m in range(horizon)]
+        else:
+            ratio[seg.name] = [1.0] * horizon
+
+    # ---- basis amount of each segment and month at the payout event ------------------------
+    basis: dict[str, list[float]] = {}
+    for seg in covered:
+        evs = events[seg.name]
+        r = ratio[seg.name]
+        if plan.payout == "booking":
+            basis[seg.name] = [evs[m].booked(cls, plan.prorate) * r[m] for m in range(horizon)]
+        elif plan.payout == "invoice":
+            basis[seg.name] = [evs[m].invoiced(cls, plan.prorate) * r[m] for m in range(horizon)]
+        else:  # cash_receipt: collected billings, as section 7 collects them
+            # AMBIGUITY: on a net basis, cash collected carries the margin of the month it was
+            # invoiced in (the margin of the sale being paid for); the starting book's invoices
+            # from before the start carry month 0's margin (the first one known).
+            received = [0.0] * horizon
+            immediate = seg.payment_mix["card"] + seg.payment_mix["ach"]
+            invoice_share = seg.payment_mix["invoice"]
+            for m in range(horizon):
+                collectible = evs[m].invoiced(cls, plan.prorate) * r[m] * (1.0 - bad_debt_rate)
+                received[m] += collectible * immediate
+                schedule_payment(received, m, collectible * invoice_share, dso_days)
+            # the starting book's invoices from before the start, as they are collected
+            before = billed_per_month_before[seg.name][cls] * invoice_share * (1.0 - bad_debt_rate)
+            for m, value in enumerate(_arrivals_before_start(before, dso_days, horizon)):
+                received[m] += value * r[0]
+            basis[seg.name] = received
+
+    # ---- rate: flat, or marginal tiers on the plan's amount over the quota period -----------
+    earned = {name: [0.0] * horizon for name in basis}
+    effective_rate = [0.0] * horizon  # the plan's commission over its amount, month by month
+    if not plan.tiers:
+        for name in basis:
+            for m in range(horizon):
+                earned[name][m] = plan.rate * basis[name][m]
+        effective_rate = [plan.rate] * horizon
+    else:
+        tiers = [(t.from_attainment, t.rate) for t in plan.tiers]
+        quota = float(plan.quota or 0.0)
+        period = QUOTA_PERIOD_MONTHS[plan.quota_period]
+        cum = 0.0
+        for m in range(horizon):
+            if m % period == 0:
+                cum = 0.0  # a new quota period starts
+            total = sum(basis[name][m] for name in basis)
+            before = tiered_commission_to_date(cum, tiers, quota)
+            cum += total
+            increase = tiered_commission_to_date(cum, tiers, quota) - before
+            if total > 0.0:
+                effective_rate[m] = increase / total
+                for name in basis:
+                    earned[name][m] = increase * basis[name][m] / total
+            else:
+                # AMBIGUITY: a month with no amount (e.g. nothing collected yet) has no
+                # average rate; its effective rate is the marginal rate at the attainment
+                # reached, what the next unit of amount would earn (for a flat plan: its rate).
+                effective_rate[m] = [rate for start, rate in tiers if start * quota <= cum][-1]
+
+    # ---- clawback of the sign-up commission --------------------------------------------------
+    clawback = {name: [0.0] * horizon for name in basis}
+    if plan.clawback_months > 0:
+        for seg in covered:
+            hazard = 1.0 - (1.0 - seg.churn_annual) ** (1.0 / 12.0)
+            monthly_share = seg.term_mix["monthly"]
+            for j in range(horizon):
+                # the joiners' first event at the plan's payout timing: at booking, a monthly
+                # term's first month and an annual term's twelve; at invoice, the first
+                # invoice (one month, or an upfront term's twelve); on cash receipt, the first
+                # invoice less bad debt. On a net basis, at the margin of month j.
+                first = events[seg.name][j].first(cls, plan.payout) * ratio[seg.name][j]
+                if plan.payout == "cash_receipt":
+                    first *= 1.0 - bad_debt_rate
+                signup = effective_rate[j] * first
+                if signup == 0.0:
+                    continue
+                for k in range(1, plan.clawback_months + 1):
+                    if j + k >= horizon:
+                        break
+                    # AMBIGUITY: the whole sign-up commission of the month's joiners (all
+                    # terms together) is recovered in proportion to the share of those
+                    # joiners leaving in month j + k.
+                    leaving = monthly_share * (1.0 - hazard) ** (k - 1) * hazard
+                    if k == 12:
+                        leaving += (1.0 - monthly_share) * seg.churn_annual
+                    clawback[seg.name][j + k] += signup * leaving
+
+    for name in basis:
+        for m in range(horizon):
+            book.post(m, name, ALL, "commissions", earned[name][m] - clawback[name][m])
+
+
+# --------------------------------------------------------------------------------------------
 # The simulation
 # --------------------------------------------------------------------------------------------
 @dataclass
@@ -419,21 +647,28 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
     # phases), plus support. Those months' invoices and vendor bills arrive with their lags.
     invoiced_per_month_before = 0.0  # collectible invoice share
     vendor_per_month_before = 0.0
+    # 6a: the same monthly amount by segment and class (resale, support; no services before
+    # the start), for commission plans paid on cash receipt
+    billed_per_month_before: dict[str, dict[str, float]] = {}
     for seg in s.segments:
         tier = support.tiers[seg.support_tier]
         seg_billing = 0.0
+        by_class = {"resale": 0.0, "support_plans": 0.0, "services": 0.0}
         for cohort in cohorts[seg.name]:
             seg_billing += cohort.seats * tier.price_per_seat_month
+            by_class["support_plans"] += cohort.seats * tier.price_per_seat_month
             for pid, share in segment_products(seg):
                 prices = cohort_prices(s, seg, cohort, pid)
                 prepay = (1.0 - seg.prepay_discount) if cohort.kind == "U" else 1.0
                 seg_billing += cohort.committed * share * prices.customer * prepay
+                by_class["resale"] += cohort.committed * share * prices.customer * prepay
                 vendor_per_month_before += (
                     cohort.committed * share * (prices.partner + prices.distributor)
                 )
         invoiced_per_month_before += (
             seg_billing * seg.payment_mix["invoice"] * (1.0 - costs.bad_debt_rate)
         )
+        billed_per_month_before[seg.name] = by_class
     dso_days_open = float(s.billing.dso_days)
     dpo_days_open = float(channel.payment_days)
     opening_receivables = 0.0
@@ -474,6 +709,9 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
     dso_days = float(s.billing.dso_days)
     dpo_days = float(channel.payment_days)
     tiers_sold = {seg.support_tier for seg in s.segments}
+    # 6a: what each segment invoices, books and starts with new customers, month by month,
+    # for the commission plans (applied after the loop, once the month's lines are known)
+    events = {seg.name: [_CommissionEvents() for _ in range(horizon)] for seg in s.segments}
 
     for m in range(horizon):
         today = add_months(start, m)
@@ -501,6 +739,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
             seg_support_revenue = 0.0
             seat_changes = 0.0  # users added + removed + churned + joining (section 6)
             seg_charges = 0.0  # charges (invoices) of the segment's cohorts this month
+            ev = events[name][m]
 
             for cohort in cohorts[name]:
                 # ---- 2(a) seat changes -----------------------------------------------------
@@ -557,6 +796,27 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                         else:
                             stranded = 0.0
                         vendor = cohort.committed * share * vendor_unit
+                        # 6a: a monthly term books its month's billing; an annual term billed
+                        # monthly books 12 months at its renewal (joiners included) and its
+                        # additions for the months left (r), or 12 without proration.
+                        # AMBIGUITY: in a renewal month the seats added before the renewal
+                        # are inside the 12 x C booked; no separate addition is booked.
+                        ev.invoice_resale += bill
+                        if cohort.kind == "M":
+                            ev.booking_resale += bill
+                        elif renews:
+                            ev.booking_resale += 12.0 * cohort.committed * share * prices.customer
+                        else:
+                            months_left = 12 - ((m - cohort.phase) % 12)
+                            ev.annual_adds_r += adds * share * prices.customer * months_left
+                            ev.annual_adds_12 += adds * share * prices.customer * 12.0
+                        # 6a sign-up event of the joiners: their first month's invoice; at
+                        # booking, an annual term's 12 months
+                        first_month = joining * spc * share * prices.customer
+                        ev.first_resale_invoice += first_month
+                        ev.first_resale_booking += (
+                            first_month if cohort.kind == "M" else 12.0 * first_month
+                        )
                     else:  # upfront
                         if renews:
                             bill = (
@@ -567,11 +827,28 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                                 * (1.0 - seg.prepay_discount)
                             )
                             vendor = 12.0 * cohort.committed * share * vendor_unit
+                            # 6a: invoiced and booked alike
+                            ev.invoice_resale += bill
+                            ev.booking_resale += bill
                         else:
                             # additions prorated and co-terminated, without prepay discount
                             months_left = 12 - ((m - cohort.phase) % 12)
                             bill = adds * share * prices.customer * months_left
                             vendor = adds * share * vendor_unit * months_left
+                            # 6a: the addition invoiced and booked for r months, or 12
+                            full = adds * share * prices.customer * 12.0
+                            ev.upfront_adds_r += bill
+                            ev.upfront_adds_12 += full
+                            ev.annual_adds_r += bill
+                            ev.annual_adds_12 += full
+                        # 6a sign-up event of the joiners: an upfront term's first invoice,
+                        # which is also its booking
+                        first_term = (
+                            12.0 * joining * spc * share * prices.customer
+                            * (1.0 - seg.prepay_discount)
+                        )
+                        ev.first_resale_invoice += first_term
+                        ev.first_resale_booking += first_term
                         revenue = (
                             (cohort.committed - cohort.added) * (1.0 - seg.prepay_discount)
                             + cohort.added
@@ -633,6 +910,14 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 services.onboarding_price_per_customer + spc * services.deployment_price_per_seat
             )
             book.post(m, name, ALL, "services", services_revenue)
+            # 6a: support and services are invoiced and booked as billed; their sign-up
+            # events are the joiners' first month of support and their onboarding.
+            # AMBIGUITY: "onboarding" is read as the joiners' whole services bill (onboarding
+            # and deployment), the only services a new customer is billed.
+            ev.support = seg_support_revenue
+            ev.services = services_revenue
+            ev.first_support = joining_total * spc * tier.price_per_seat_month
+            ev.first_services = services_revenue
 
             # 5: support labor on the segment's seats
             tickets = seats * tier.tickets_per_seat_month
@@ -670,13 +955,14 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 "license_admin",
                 seat_changes * licences_per_seat * costs.license_admin_per_seat_change,
             )
-            book.post(
-                m,
-                name,
-                ALL,
-                "commissions",
-                costs.commission_rate * (seg_licence_revenue + seg_support_revenue),
-            )
+            if not s.commissions.plans:
+                book.post(
+                    m,
+                    name,
+                    ALL,
+                    "commissions",
+                    costs.commission_rate * (seg_licence_revenue + seg_support_revenue),
+                )
             book.post(
                 m, name, ALL, "acquisition", joining_total * costs.acquisition_cost_per_customer
             )
@@ -737,6 +1023,10 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
         schedule_payment(vendor_payments, m, vendor_billings[m], dpo_days)
         deferred_end[m] = deferred
         prepaid_end[m] = prepaid
+
+    # ---- commission plans (section 6a): they replace costs.commission_rate ------------------
+    for plan in s.commissions.plans:
+        _post_plan(s, plan, book, events, billed_per_month_before)
 
     # ---- statements (section 8) ---------------------------------------------------------------
     rows = book.rows()
