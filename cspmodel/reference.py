@@ -554,7 +554,8 @@ def _post_plan(
             hazard = 1.0 - (1.0 - seg.churn_annual) ** (1.0 / 12.0)
             monthly_share = seg.term_mix["monthly"]
             for j in range(horizon):
-                # the joiners' first event at the plan's payout timing: at booking, a monthly
+                # AMBIGUITY: "their first event" is read at the plan's payout timing (the
+                # doc's list mixed them); the joiners' first event: at booking, a monthly
                 # term's first month and an annual term's twelve; at invoice, the first
                 # invoice (one month, or an upfront term's twelve); on cash receipt, the first
                 # invoice less bad debt. On a net basis, at the margin of month j.
