@@ -23,8 +23,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
+    ValidatorFunctionWrapHandler,
     field_serializer,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic.fields import FieldInfo
@@ -120,6 +123,20 @@ class Frozen(BaseModel):
     """Base of every scenario block: frozen, and no key that the format does not know."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _uncertain(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        # a numeric driver may be a distribution ({dist: beta, a: 2, b: 18}): see distributions
+        from .distributions import validate_uncertain
+
+        return validate_uncertain(cls, data, handler)
+
+    @model_serializer(mode="wrap")
+    def _write_uncertain(self, handler: SerializerFunctionWrapHandler) -> Any:
+        from .distributions import serialize_uncertain
+
+        return serialize_uncertain(self, handler(self))
 
 
 def _check_mix(mix: dict[str, float], what: str, allowed: tuple[str, ...] | None = None) -> None:
