@@ -9,11 +9,17 @@ from .errors import Problem, ScenarioError
 from .io import apply_overrides, load_scenario, load_scenario_text
 from .result import Result, compare, simulate
 from .schema import Scenario
+from .uncertainty import BreakEven, breakeven, sensitivity, sobol, sweep
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BreakEven",
     "Problem",
+    "breakeven",
+    "sensitivity",
+    "sobol",
+    "sweep",
     "Result",
     "compare",
     "simulate",

@@ -444,3 +444,70 @@ class LiveChart:
         out = io.BytesIO()
         image.convert("RGB").save(out, format="png", compress_level=1)
         return out.getvalue()
+
+def tornado(table: pd.DataFrame, title: str | None = None, top: int = 12) -> Figure:
+    """Tornado of a sensitivity table (``uncertainty.sensitivity``): the metric at each key's
+    low and high end around the base, widest swing on top.
+
+    Example:
+        >>> t = pd.DataFrame({"key": ["a"], "low": [0], "high": [1], "base_value": [.5],
+        ...     "metric_at_low": [90.0], "metric_at_high": [120.0], "swing": [30.0]})
+        >>> t.attrs.update(metric="npv", base=100.0, currency="USD")
+        >>> tornado(t).axes[0].get_xlabel()
+        'npv (USD)'
+    """
+    metric = table.attrs.get("metric", "metric")
+    base = float(table.attrs.get("base", 0.0))
+    cur = table.attrs.get("currency", "")
+    body = table.head(top).iloc[::-1]
+    fig, ax = _fig(figsize=(10, 0.6 * len(body) + 2.0))
+    y = np.arange(len(body))
+    for col, color, word in (("metric_at_low", "#1f77b4", "at low"),
+                             ("metric_at_high", "#ff7f0e", "at high")):
+        v = body[col].to_numpy(dtype=float)
+        ax.barh(y, v - base, left=base, color=color, label=f"{metric} {word} end")
+    labels = [f"{k}  ({lo:,.4g} to {hi:,.4g})" for k, lo, hi in
+              zip(body["key"], body["low"], body["high"], strict=True)]
+    ax.set_yticks(y, labels)
+    ax.axvline(base, color="black", lw=1)
+    ax.set_xlabel(f"{metric} ({cur})" if cur else metric)
+    if cur and metric not in ("gross_margin", "operating_margin", "license_gross_margin",
+                              "net_revenue_retention", "break_even_month", "ltv_to_cac",
+                              "cac_payback_months", "ending_customers", "ending_seats"):
+        ax.xaxis.set_major_formatter(money_formatter(cur))
+    top_key = table["key"].iloc[0] if len(table) else ""
+    ax.set_title(title or f"What moves {metric} most: {top_key}")
+    ax.legend(loc="lower right")
+    return fig
+
+
+def fan(result: Result, column: str = "cumulative_cash", q: tuple[float, float, float] = (5, 50,
+        95), title: str | None = None, ax=None, label: str | None = None,  # noqa: ANN001
+        color: str = TOTAL) -> Figure:
+    """Fan chart of a statement column across Monte Carlo paths: the median and a band
+    between the low and high percentiles.
+
+    Example:
+        >>> fan(simulate(s, paths=1000, seed=1))  # doctest: +SKIP
+    """
+    cur = result.currency
+    if ax is None:
+        fig, ax = _fig()
+    else:
+        fig = ax.figure
+    pct = result.percentiles(column, q)
+    x = _months(result)
+    lo, mid, hi = (pct.iloc[:, i].to_numpy() for i in range(3))
+    name = label or result.scenario.name
+    ax.fill_between(x, lo, hi, color=color, alpha=0.2,
+                    label=f"{name}: {q[0]:g}th to {q[2]:g}th percentile")
+    ax.plot(x, mid, color=color, lw=2.5, label=f"{name}: median")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel(f"{column.replace('_', ' ').capitalize()} ({cur})")
+    ax.set_xlabel("Month")
+    ax.yaxis.set_major_formatter(money_formatter(cur))
+    ax.legend(loc="upper left")
+    month_axis(ax)
+    n = 0 if result.paths is None else len(result.paths)
+    ax.set_title(title or f"{column.replace('_', ' ').capitalize()} across {n:,} paths")
+    return fig

@@ -1,0 +1,625 @@
+"""Uncertainty and decisions: Monte Carlo draws, sweeps, sensitivity and break-even.
+
+Everything runs on the engine's paths axis: a Monte Carlo run puts one draw per path, a sweep
+puts one point per path, and the core runs every path at once (no Python loop over paths).
+Only what cannot live on the paths axis (a text choice such as ``channel.model``, or the
+horizon) is run point by point, through any ``concurrent.futures.Executor``.
+
+Example:
+    >>> import cspmodel
+    >>> s = cspmodel.load_scenario("scenarios/small_indirect_msp.yaml")  # doctest: +SKIP
+    >>> s = s.with_overrides({"segments.0.churn_annual": {"dist": "beta", "a": 2, "b": 18}})
+    ... # doctest: +SKIP
+    >>> r = cspmodel.simulate(s, paths=1000, seed=1)  # doctest: +SKIP
+    >>> r.probability("operating_profit > 0")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import operator
+import re
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from .distributions import Uncertain, clip_to_bounds
+from .engine import SEGMENT_DRIVERS, TIER_DRIVERS, Inputs, build_inputs
+from .errors import Problem, ScenarioError
+from .schema import Scenario, describe_bounds, field_bounds
+
+__all__ = [
+    "uncertain_fields", "draw", "sweep", "sensitivity", "sobol", "breakeven", "BreakEven",
+    "probability", "percentiles", "probability_beats",
+]
+
+COMPANY_KEYS = {
+    ("support", "labor_rate_per_hour"): "labor_rate_per_hour",
+    ("support", "utilization"): "utilization",
+    ("support", "staff_on_shift_247"): "staff_on_shift_247",
+    ("billing", "dso_days"): "dso_days",
+    ("discount_rate_annual",): "discount_rate_annual",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Which driver a scenario key feeds
+# --------------------------------------------------------------------------------------------
+def _parts(key: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.lstrip("-").isdigit() else p for p in key.split("."))
+
+
+def _targets(sc: Scenario, key: str) -> list[tuple[str, list[int] | None, str]] | None:
+    """The drivers a scenario key feeds: (driver, segment columns or None, set|add).
+
+    None when the key is not a numeric driver (it must then run point by point). An empty
+    list means the key has no effect in this scenario (a direct-only cost of an indirect
+    partner, a tier no segment buys).
+    """
+    p = _parts(key)
+    direct = sc.channel.model == "direct"
+    if len(p) == 3 and p[0] == "segments" and isinstance(p[1], int) and p[2] in SEGMENT_DRIVERS:
+        if not -len(sc.segments) <= p[1] < len(sc.segments):
+            return None
+        return [(p[2], [p[1] % len(sc.segments)], "set")]
+    if len(p) == 4 and p[:2] == ("support", "tiers") and p[3] in TIER_DRIVERS:
+        if p[2] not in sc.support.tiers:
+            return None
+        cols = [i for i, s in enumerate(sc.segments) if s.support_tier == p[2]]
+        return [(f"tier_{p[3]}", cols, "set")] if cols else []
+    if p in COMPANY_KEYS:
+        return [(COMPANY_KEYS[p], None, "set")]
+    if p == ("support", "vendor_plan_cost_per_year"):
+        return [("vendor_plan_per_year", None, "set")] if (
+            direct and sc.support.vendor_plan is not None) else []
+    if p == ("channel", "dpo_days"):
+        return [("dpo_days", None, "set")]
+    if len(p) == 2 and p[0] in ("costs", "services"):
+        block = getattr(sc, p[0])
+        return [(p[1], None, "set")] if p[1] in type(block).model_fields else None
+    if len(p) == 3 and p[:2] == ("channel", "indirect"):
+        if p[2] not in type(sc.channel.indirect).model_fields:
+            return None
+        return [] if direct else [(p[2], None, "set")]
+    if len(p) == 3 and p[:2] == ("channel", "direct"):
+        if p[2] not in type(sc.channel.direct).model_fields:
+            return None
+        return [("direct_programme_per_year", None, "add")] if direct else []
+    return None
+
+
+def _get(sc: Scenario, key: str) -> Any:
+    node: Any = sc
+    for part in _parts(key):
+        if isinstance(node, BaseModel):
+            node = getattr(node, str(part))
+        elif isinstance(node, dict):
+            node = node[part]
+        else:
+            node = node[part]
+    return node
+
+
+def _field_bounds(key: str) -> dict[str, float]:
+    from .io import _field_at
+
+    parts = tuple(p for p in _parts(key))
+    f = _field_at(parts)
+    return field_bounds(f) if f is not None else {}
+
+
+def _check_values(key: str, values: np.ndarray, source: str) -> None:
+    """Every value of a driver within its field's range, else a ScenarioError."""
+    from .io import _field_at
+
+    f = _field_at(_parts(key))
+    bounds = field_bounds(f) if f is not None else {}
+    is_int = f is not None and f.annotation in (int, int | None)
+    bad = ~np.isfinite(values)
+    if "ge" in bounds:
+        bad |= values < bounds["ge"]
+    if "gt" in bounds:
+        bad |= values <= bounds["gt"]
+    if "le" in bounds:
+        bad |= values > bounds["le"]
+    if "lt" in bounds:
+        bad |= values >= bounds["lt"]
+    if is_int:
+        bad |= values != np.round(values)
+    if bad.any():
+        v = float(values[np.argmax(bad)])
+        allowed = describe_bounds(bounds) or "a number"
+        raise ScenarioError([Problem(source, key, v, f"out of range; allowed: {allowed}"
+                                     + (" (whole numbers)" if is_int else ""))])
+
+
+def apply_values(inp: Inputs, values: dict[str, np.ndarray]) -> Inputs:
+    """Inputs whose drivers carry one value per path for each key (all arrays of length P).
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> inp = apply_values(build_inputs(s), {"segments.0.churn_annual": np.array([.1, .2])})
+        >>> inp.drivers["churn_annual"].tolist(), inp.n_paths
+        ([[0.1], [0.2]], 2)
+    """
+    sc = inp.scenario
+    drivers = dict(inp.drivers)
+    n = {len(v) for v in values.values()}
+    if len(n) > 1:
+        raise ValueError("every key needs the same number of values")
+    P = n.pop() if n else 1
+    for key, vals in values.items():
+        targets = _targets(sc, key)
+        if targets is None:
+            raise ValueError(f"{key} is not a numeric driver of the engine")
+        vals = np.asarray(vals, dtype=float)
+        for name, cols, mode in targets:
+            arr = np.array(np.broadcast_to(drivers[name], (P,) + drivers[name].shape[1:]))
+            cols_ = slice(None) if cols is None else cols
+            if mode == "set":
+                arr[:, cols_] = vals[:, None]
+            else:
+                arr[:, cols_] += (vals - float(_get(sc, key)))[:, None]
+            drivers[name] = arr
+    if max(v.shape[0] for v in drivers.values()) < P:  # keys without effect here: P paths
+        name = "discount_rate_annual"
+        drivers[name] = np.repeat(drivers[name], P, axis=0)
+    return Inputs(**{**inp.__dict__, "drivers": drivers})
+
+
+# --------------------------------------------------------------------------------------------
+# Monte Carlo
+# --------------------------------------------------------------------------------------------
+def uncertain_fields(scenario: Scenario) -> dict[str, Uncertain]:
+    """Every field of a scenario given as a distribution, by dotted key (file order).
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  churn_annual: {dist: beta, a: 2, b: 18}\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> list(uncertain_fields(s))
+        ['segments.0.churn_annual']
+    """
+    out: dict[str, Uncertain] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, Uncertain):
+            out[prefix] = node
+        elif isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                walk(getattr(node, name), f"{prefix}.{name}" if prefix else name)
+        elif isinstance(node, tuple | list):
+            for i, item in enumerate(node):
+                walk(item, f"{prefix}.{i}")
+        elif isinstance(node, dict):
+            for k, item in node.items():
+                walk(item, f"{prefix}.{k}")
+
+    walk(scenario, "")
+    return out
+
+
+def draw(scenario: Scenario, paths: int, seed: int | None = None) -> dict[str, np.ndarray]:
+    """One draw per path for each uncertain field, clipped to the field's range.
+
+    Fields are drawn in file order from one generator, so a seed gives the same draws, and two
+    scenarios with the same uncertain fields share them (common random numbers).
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  churn_annual: {dist: uniform, low: 0.1, high: 0.3}\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> d = draw(s, 1000, seed=1)["segments.0.churn_annual"]
+        >>> bool(0.1 <= d.min() and d.max() <= 0.3)
+        True
+    """
+    rng = np.random.default_rng(seed)
+    return {key: np.asarray(clip_to_bounds(u.dist.sample(rng, paths), _field_bounds(key)),
+                            dtype=float)
+            for key, u in uncertain_fields(scenario).items()}
+
+
+def drawn_inputs(inp: Inputs, paths: int, seed: int | None) -> Inputs:
+    """The engine's inputs with the scenario's distributions drawn on a paths axis of ``paths``.
+
+    A scenario without distributions gets ``paths`` copies of its deterministic drivers.
+    """
+    values = draw(inp.scenario, paths, seed)
+    if not values:
+        drivers = {k: np.repeat(v, paths, axis=0) if v.shape[0] == 1 else v
+                   for k, v in inp.drivers.items()}
+        return Inputs(**{**inp.__dict__, "drivers": drivers})
+    return apply_values(inp, values)
+
+
+_EXPR = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>)\s*"
+                   r"([-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+        "==": operator.eq, "!=": operator.ne}
+
+
+def probability(paths: pd.DataFrame, expr: str) -> float:
+    """Share of paths where ``expr`` holds: ``metric operator number``, e.g. ``npv > 0``.
+
+    The text is parsed, never evaluated. A path whose metric is undefined (NaN, e.g. a
+    break-even month that never comes) does not satisfy the condition.
+
+    Example:
+        >>> probability(pd.DataFrame({"npv": [-1.0, 2.0, 3.0, 5.0]}), "npv > 0")
+        0.75
+    """
+    m = _EXPR.match(expr)
+    if not m:
+        raise ValueError(f"cannot read {expr!r}; write a metric, a comparison and a number, "
+                         "e.g. 'operating_profit > 0' or 'cash_trough > -50000'")
+    name, op, number = m.group(1), m.group(2), float(m.group(3).replace("_", ""))
+    if name not in paths.columns:
+        raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(paths.columns)}")
+    values = paths[name].to_numpy(dtype=float)
+    return float(np.mean(_OPS[op](values, number) & ~np.isnan(values)))
+
+
+def percentiles(path_statements: dict[str, np.ndarray], index: pd.Index, column: str,
+                q: Sequence[float] = (5, 50, 95)) -> pd.DataFrame:
+    """Monthly percentiles of a statement column across paths (months x ``p5``, ``p50``...)."""
+    if column not in path_statements:
+        raise ValueError(f"unknown column {column!r}; allowed: "
+                         + ", ".join(sorted(path_statements)))
+    arr = path_statements[column]
+    values = np.percentile(arr, list(q), axis=0)  # (len(q), H)
+    return pd.DataFrame({f"p{x:g}": v for x, v in zip(q, values, strict=True)}, index=index)
+
+
+def probability_beats(a: Scenario, b: Scenario, metric: str = "npv", paths: int = 1000,
+                      seed: int | None = 0) -> float:
+    """Probability that ``a`` ends with a higher ``metric`` than ``b`` (same draws in both).
+
+    Both scenarios draw their uncertain fields from the same seed in file order, so the same
+    market is compared under the two choices (common random numbers).
+
+    Example:
+        >>> probability_beats(direct, indirect, "npv", paths=1000)  # doctest: +SKIP
+    """
+    from .result import simulate
+
+    ra, rb = simulate(a, paths=paths, seed=seed), simulate(b, paths=paths, seed=seed)
+    x, y = ra.paths[metric].to_numpy(), rb.paths[metric].to_numpy()
+    return float(np.mean(x > y))
+
+
+# --------------------------------------------------------------------------------------------
+# Sweeps
+# --------------------------------------------------------------------------------------------
+def _points(grid: dict[str, Iterable[Any]] | None,
+            zip: dict[str, Iterable[Any]] | None) -> pd.DataFrame:  # noqa: A002
+    if (grid is None) == (zip is None):
+        raise ValueError("give either grid={key: values} (every combination) or "
+                         "zip={key: values} (position by position)")
+    spec = {k: list(v) for k, v in (grid or zip or {}).items()}
+    if not spec:
+        raise ValueError("the sweep names no key")
+    for k, v in spec.items():
+        if not v:
+            raise ValueError(f"{k} has no values to sweep")
+    if grid is not None:
+        rows = list(itertools.product(*spec.values()))
+        return pd.DataFrame(rows, columns=list(spec))
+    lengths = {k: len(v) for k, v in spec.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError("zip needs lists of equal length; got "
+                         + ", ".join(f"{k}: {n}" for k, n in lengths.items()))
+    return pd.DataFrame(spec)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+
+
+def _run_group(scenario: Scenario, values: dict[str, np.ndarray], paths: int | None = None,
+               seed: int | None = None) -> pd.DataFrame:
+    """Run one scenario with one value per path for each key: the paths' summary metrics."""
+    from .result import _result_from_inputs
+
+    inp = build_inputs(scenario)
+    n = len(next(iter(values.values()))) if values else 1
+    if paths is None:
+        inp = apply_values(inp, values)
+        return _result_from_inputs(inp).paths.reset_index(drop=True)
+    # Monte Carlo at each point: the point's values repeated over its paths
+    drawn = draw(scenario, paths, seed)
+    rep = {k: np.tile(v, n) for k, v in drawn.items()}
+    rep.update({k: np.repeat(np.asarray(v, float), paths) for k, v in values.items()})
+    res = _result_from_inputs(apply_values(inp, rep)).paths
+    res["point"] = np.repeat(np.arange(n), paths)
+    return res.groupby("point").mean().reset_index(drop=True)
+
+
+def sweep(scenario: Scenario, grid: dict[str, Iterable[Any]] | None = None,
+          zip: dict[str, Iterable[Any]] | None = None,  # noqa: A002 - the API's word
+          executor: Executor | None = None, progress: bool | None = None,
+          paths: int | None = None, seed: int | None = 0) -> pd.DataFrame:
+    """Run a scenario at many points; a tidy frame, one row per point: keys, then metrics.
+
+    ``grid`` runs every combination of the values; ``zip`` runs them position by position
+    (lists of equal length). Keys are dotted scenario keys. Numeric drivers go on the engine's
+    paths axis (one core run for all points); any other key (``channel.model``,
+    ``horizon_months``...) runs one scenario per value through ``executor`` (any
+    ``concurrent.futures.Executor``: a process pool or a dask client's executor; the default
+    runs in-process), with a progress bar when there are many. ``paths`` makes each point the
+    mean of a Monte Carlo run of the scenario's distributions.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nhorizon_months: 12\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> df = sweep(s, grid={"segments.0.churn_annual": [0.1, 0.2],
+        ...                     "channel.model": ["indirect"]})
+        >>> df.shape[0], list(df.columns[:2])
+        (2, ['segments.0.churn_annual', 'channel.model'])
+    """
+    pts = _points(grid, zip)
+    keys = list(pts.columns)
+    source = f"sweep of {scenario.name!r}"
+    vector = [k for k in keys if _targets(scenario, k) is not None
+              and all(_is_number(v) for v in pts[k])]
+    other = [k for k in keys if k not in vector]
+    for k in vector:
+        _check_values(k, pts[k].to_numpy(dtype=float), source)
+    if other:
+        group_ids = pts.groupby(other, sort=False, dropna=False).ngroup().to_numpy()
+    else:
+        group_ids = np.zeros(len(pts), dtype=int)
+    tasks = []
+    for g in range(group_ids.max() + 1):
+        rows = np.nonzero(group_ids == g)[0]
+        first = pts.iloc[rows[0]]
+        sc = scenario.with_overrides({k: _plain(first[k]) for k in other}) if other else scenario
+        if any(_targets(sc, k) is None for k in vector):  # a key that only exists after others
+            raise ValueError("cannot sweep " + ", ".join(vector) + " together with " +
+                             ", ".join(other))
+        values = {k: pts[k].to_numpy(dtype=float)[rows] for k in vector}
+        tasks.append((rows, sc, values))
+    show = progress if progress is not None else len(tasks) >= 8
+    frames: list[pd.DataFrame | None] = [None] * len(tasks)
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(tasks), desc="sweep", disable=not show, leave=False)
+    try:
+        if executor is None:
+            for i, (_, sc, values) in enumerate(tasks):
+                frames[i] = _run_group(sc, values, paths, seed)
+                bar.update()
+        else:
+            futures = {executor.submit(_run_group, sc, values, paths, seed): i
+                       for i, (_, sc, values) in enumerate(tasks)}
+            from concurrent.futures import as_completed
+
+            for fut in as_completed(futures):
+                frames[futures[fut]] = fut.result()
+                bar.update()
+    finally:
+        bar.close()
+    out = pd.DataFrame(index=range(len(pts)), columns=[])
+    metric_rows = [None] * len(pts)
+    for (rows, _, _), frame in zip_(tasks, frames):
+        assert frame is not None
+        for j, r in enumerate(rows):
+            metric_rows[r] = frame.iloc[j]
+    out = pd.concat([pts.reset_index(drop=True),
+                     pd.DataFrame(metric_rows).reset_index(drop=True)], axis=1)
+    return out
+
+
+zip_ = zip  # the builtin, under a name the sweep's ``zip`` argument does not hide
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+# --------------------------------------------------------------------------------------------
+# Sensitivity
+# --------------------------------------------------------------------------------------------
+def sensitivity(scenario: Scenario, ranges: dict[str, tuple[float, float]],
+                metric: str = "npv", executor: Executor | None = None) -> pd.DataFrame:
+    """One-at-a-time sensitivity: the metric at each key's low and high, widest swing first.
+
+    Returns a tornado table: ``key, low, high, base_value, metric_at_low, metric_at_high,
+    swing`` (``swing = |at high - at low|``) with the base metric in ``base``. All the runs sit
+    on the paths axis of one core run when every key is a numeric driver.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nhorizon_months: 12\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> t = sensitivity(s, {"segments.0.churn_annual": (0.05, 0.3),
+        ...                     "costs.accounting_per_month": (0, 1)})
+        >>> t["key"].iloc[0]
+        'segments.0.churn_annual'
+    """
+    if not ranges:
+        raise ValueError("ranges names no key; give {key: (low, high)}")
+    from .result import simulate
+
+    base = float(simulate(scenario).summary[metric])
+    keys = list(ranges)
+    rows = []
+    for k in keys:
+        lo, hi = ranges[k]
+        rows.append({k2: float(_get(scenario, k2)) for k2 in keys} | {k: lo})
+        rows.append({k2: float(_get(scenario, k2)) for k2 in keys} | {k: hi})
+    pts = pd.DataFrame(rows)
+    res = sweep(scenario, zip={k: pts[k].tolist() for k in keys}, executor=executor)
+    table = []
+    for i, k in enumerate(keys):
+        lo_v, hi_v = float(res[metric].iloc[2 * i]), float(res[metric].iloc[2 * i + 1])
+        table.append({"key": k, "low": ranges[k][0], "high": ranges[k][1],
+                      "base_value": float(_get(scenario, k)), "metric_at_low": lo_v,
+                      "metric_at_high": hi_v, "swing": abs(hi_v - lo_v)})
+    df = pd.DataFrame(table).sort_values("swing", ascending=False, kind="stable")
+    df = df.reset_index(drop=True)
+    df.attrs.update(metric=metric, base=base, currency=scenario.currency)
+    return df
+
+
+def sobol(scenario: Scenario, metric: str = "npv", n: int = 256,
+          seed: int | None = 0) -> pd.DataFrame:
+    """Variance-based (Sobol) indices of a metric over the scenario's distributions (SALib).
+
+    Saltelli's scheme draws ``n x (2D + 2)`` points for ``D`` uncertain fields, all run on the
+    paths axis at once. ``S1`` is the share of the metric's variance due to a field alone,
+    ``ST`` including its interactions; widest ``ST`` first.
+
+    Example:
+        >>> sobol(scenario_with_distributions, "npv", n=256)  # doctest: +SKIP
+    """
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    from .result import _result_from_inputs
+
+    fields = uncertain_fields(scenario)
+    if not fields:
+        raise ValueError(f"{scenario.name!r} has no distributions; give some numeric drivers "
+                         "as {dist: ...} to run a Sobol analysis")
+    if n < 2 or n & (n - 1):
+        raise ValueError(f"n must be a power of 2 (e.g. 256); got {n}")
+    keys = list(fields)
+    problem = {"num_vars": len(keys), "names": keys,
+               "bounds": [[1e-9, 1 - 1e-9]] * len(keys)}
+    u = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    values = {k: np.asarray(clip_to_bounds(fields[k].dist.ppf(u[:, i]), _field_bounds(k)),
+                            dtype=float) for i, k in enumerate(keys)}
+    y = _result_from_inputs(apply_values(build_inputs(scenario), values)).paths[metric]
+    y = y.to_numpy(dtype=float)
+    if np.isnan(y).any():
+        raise ValueError(f"{metric} is undefined on some paths; choose another metric")
+    si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
+    df = pd.DataFrame({"key": keys, "S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"],
+                       "ST_conf": si["ST_conf"]})
+    return df.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Break-even
+# --------------------------------------------------------------------------------------------
+@dataclass
+class BreakEven:
+    """Where a metric reaches a target as one key varies (or two scenarios cross).
+
+    ``found`` is False when there is no crossing in the range; ``sentence`` says so plainly.
+    ``curve`` holds the scan (key, metric, and the other scenario's metric with ``against``).
+    """
+
+    key: str
+    metric: str
+    target: float
+    found: bool
+    value: float
+    low: float
+    high: float
+    sentence: str
+    curve: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+
+    def __str__(self) -> str:
+        return self.sentence
+
+
+def _default_range(scenario: Scenario, key: str) -> tuple[float, float]:
+    b = _field_bounds(key)
+    now = float(_get(scenario, key))
+    lo = b.get("ge", b.get("gt", min(0.0, now)))
+    hi = b.get("le", b.get("lt", max(4.0 * abs(now), 1.0)))
+    return float(lo), float(hi)
+
+
+def breakeven(scenario: Scenario, vary: str, metric: str = "npv", target: float = 0.0,
+              against: Scenario | None = None, low: float | None = None,
+              high: float | None = None, points: int = 33, tol: float | None = None,
+              executor: Executor | None = None) -> BreakEven:
+    """The value of ``vary`` at which ``metric`` reaches ``target`` (or ``against`` is met).
+
+    Without ``against``: solves ``metric(x) = target``. With ``against`` (another scenario,
+    e.g. the indirect twin of a direct plan): the same key is set in both and it solves
+    ``metric_scenario(x) = metric_against(x)``, the point where one overtakes the other. The
+    range (``low``..``high``, default the field's allowed range, or 0 to 4x today's value) is
+    scanned at ``points`` values in one vectorized run, the first sign change is bracketed and
+    then narrowed (each step a vectorized run of 16 values) until it is within ``tol`` (default
+    range / 1e6). No crossing gives ``found=False`` and a sentence saying so.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nhorizon_months: 12\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> b = breakeven(s, "costs.accounting_per_month", "operating_profit", low=0,
+        ...               high=1e6)
+        >>> b.found
+        True
+    """
+    d_lo, d_hi = _default_range(scenario, vary)
+    lo = d_lo if low is None else float(low)
+    hi = d_hi if high is None else float(high)
+    if not hi > lo:
+        raise ValueError(f"the range of {vary} is empty: low {lo:g}, high {hi:g}")
+    tol = (hi - lo) / 1e6 if tol is None else tol
+
+    def gap(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        a = sweep(scenario, zip={vary: xs.tolist()}, executor=executor)[metric]
+        a = a.to_numpy(dtype=float)
+        if against is None:
+            return a - target, a, None
+        b = sweep(against, zip={vary: xs.tolist()}, executor=executor)[metric]
+        b = b.to_numpy(dtype=float)
+        return a - b, a, b
+
+    xs = np.linspace(lo, hi, points)
+    g, a, b = gap(xs)
+    curve = pd.DataFrame({vary: xs, metric: a})
+    if b is not None:
+        curve[f"{metric} ({against.name})"] = b  # type: ignore[union-attr]
+    sign = np.sign(g)
+    exact = np.nonzero(g == 0)[0]
+    change = np.nonzero(sign[:-1] * sign[1:] < 0)[0]
+    what = (f"{metric} reaches {target:,.6g}" if against is None else
+            f"{scenario.name} and {against.name} have the same {metric}")
+    if len(exact) == 0 and len(change) == 0:
+        if np.isnan(g).all():
+            sentence = f"{metric} is undefined over {vary} from {lo:,.6g} to {hi:,.6g}."
+        else:
+            side = "above" if np.nanmin(g) > 0 else "below"
+            subject = (f"{metric}" if against is None else
+                       f"{metric} of {scenario.name} minus that of {against.name}")
+            ref = f"{target:,.6g}" if against is None else "0"
+            sentence = (f"No crossing: {subject} stays {side} {ref} for {vary} from {lo:,.6g} to "
+                        f"{hi:,.6g} (closest {np.nanmin(np.abs(g)):,.0f} away at {vary} = "
+                        f"{xs[np.nanargmin(np.abs(g))]:,.6g}).")
+        return BreakEven(vary, metric, target, False, math.nan, lo, hi, sentence, curve)
+    first = min(list(exact) + list(change))
+    if first in exact:
+        x = float(xs[first])
+    else:
+        a_x, b_x = float(xs[first]), float(xs[first + 1])
+        s_a = np.sign(g[first])
+        while b_x - a_x > tol:
+            inner = np.linspace(a_x, b_x, 18)[1:-1]
+            gi = gap(inner)[0]
+            pts = np.concatenate([[a_x], inner, [b_x]])
+            gs = np.concatenate([[s_a], np.sign(gi), [-s_a]])
+            if (gs == 0).any():
+                a_x = b_x = float(pts[np.argmax(gs == 0)])
+                break
+            j = int(np.nonzero(gs[:-1] * gs[1:] < 0)[0][0])
+            a_x, b_x = float(pts[j]), float(pts[j + 1])
+        x = (a_x + b_x) / 2.0
+    sentence = f"{what} at {vary} = {x:,.6g} (searched {lo:,.6g} to {hi:,.6g})."
+    return BreakEven(vary, metric, target, True, x, lo, hi, sentence, curve)
