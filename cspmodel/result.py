@@ -224,6 +224,30 @@ class Result:
         return self.ledger.pivot_table(index="month", columns="line", values="amount",
                                        aggfunc="sum", fill_value=0.0, observed=True)
 
+    def percentiles(self, column: str = "cumulative_cash",
+                    q: tuple[float, ...] = (5, 50, 95)) -> pd.DataFrame:
+        """Monthly percentiles of a statement column across paths (months x p5, p50, p95).
+
+        Example:
+            >>> simulate(s, paths=1000, seed=1).percentiles("cumulative_cash")  # doctest: +SKIP
+        """
+        from .uncertainty import percentiles
+
+        assert self.path_statements is not None
+        return percentiles(self.path_statements, self.monthly.index, column, q)
+
+    def probability(self, expr: str) -> float:
+        """Share of paths where ``expr`` (a metric, a comparison, a number) holds.
+
+        Example:
+            >>> simulate(s, paths=1000, seed=1).probability("cash_trough > -50000")
+            ... # doctest: +SKIP
+        """
+        from .uncertainty import probability
+
+        assert self.paths is not None
+        return probability(self.paths, expr)
+
     def describe(self) -> str:
         """A readable summary with money in the scenario's currency."""
         return format_summary(self)
@@ -369,9 +393,9 @@ def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = No
 
 
 def _with_paths(inp: Inputs, paths: int, seed: int | None) -> Inputs:
-    drivers = {k: np.repeat(v, paths, axis=0) if v.shape[0] == 1 else v
-               for k, v in inp.drivers.items()}
-    return Inputs(**{**inp.__dict__, "drivers": drivers})
+    from .uncertainty import drawn_inputs  # draws the scenario's distributions, one per path
+
+    return drawn_inputs(inp, paths, seed)
 
 
 def _result_from_inputs(inp: Inputs) -> Result:
