@@ -293,9 +293,14 @@ def arrears_weights(days: np.ndarray, horizon: int) -> np.ndarray:
     return (1.0 - frac) * (m < whole) + frac * (m < whole + 1)
 
 
-def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
+def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = True) -> CoreOutput:
     """Run every month for every path at once. ``new_from`` (P,) stops new customers from
-    that month on (used for net revenue retention); None lets them join throughout."""
+    that month on (used for net revenue retention); None lets them join throughout.
+
+    ``detail=False`` (Monte Carlo, sweeps: many paths) sums the product and segment lines over
+    segments and products inside the month loop, so ``product_lines`` is ``(P, 1, 1, 4, H)``
+    and ``segment_lines`` ``(P, 1, 13, H)``: the memory of the full detail, ``(P, S, K, 4, H)``,
+    is too much for 10,000 paths. Every statement and metric is the same either way."""
     d = inp.drivers
     P = inp.n_paths
     S, K = inp.share.shape
@@ -381,8 +386,14 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
     inv_before = (bill_before * seg("pay_invoice") * (1.0 - com("bad_debt_rate"))).sum(axis=1)
     vendor_before = (C * cost0).sum(axis=(1, 2))
 
-    out_k = np.zeros((P, S, K, len(PRODUCT_LINES), H))
-    out_s = np.zeros((P, S, len(SEGMENT_LINES), H))
+    if detail:
+        out_k = np.zeros((P, S, K, len(PRODUCT_LINES), H))
+        out_s = np.zeros((P, S, len(SEGMENT_LINES), H))
+    else:  # one month's detail at a time, summed into (P, 1, ..., H)
+        out_k = np.zeros((P, 1, 1, len(PRODUCT_LINES), H))
+        out_s = np.zeros((P, 1, len(SEGMENT_LINES), H))
+        k_month = np.zeros((P, S, K, len(PRODUCT_LINES)))
+        s_month = np.zeros((P, S, len(SEGMENT_LINES)))
     out_c = np.zeros((P, len(COMPANY_LINES), H))
     customers = np.zeros((P, S, H))
     seats = np.zeros((P, S, H))
@@ -444,10 +455,11 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
         priced = priced * share[None, :, None, :]
         lic_rev = priced[:, :, 0] * mk[:, :, None]
         lic_bill = priced[:, :, 1] * mk[:, :, None]
-        out_k[:, :, :, 0, m] = lic_rev
-        out_k[:, :, :, 1, m] = priced[:, :, 2] * (1.0 - disc)
-        out_k[:, :, :, 2, m] = priced[:, :, 3] * (1.0 - disc)
-        out_k[:, :, :, 3, m] = priced[:, :, 4] * dm[:, :, None]
+        ok = out_k[..., m] if detail else k_month  # (P, S, K, 4)
+        ok[:, :, :, 0] = lic_rev
+        ok[:, :, :, 1] = priced[:, :, 2] * (1.0 - disc)
+        ok[:, :, :, 2] = priced[:, :, 3] * (1.0 - disc)
+        ok[:, :, :, 3] = priced[:, :, 4] * dm[:, :, None]
         vendor_b[:, m] = (priced[:, :, 5] * ((1.0 - disc) + dm[:, :, None])).sum(axis=(1, 2))
 
         # support, services
@@ -477,19 +489,23 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None) -> CoreOutput:
                        + n_joined * spc) * share_sum
         recurring = lic_rev.sum(axis=2) + sup_rev
 
-        out_s[:, :, 0, m] = sup_rev
-        out_s[:, :, 1, m] = serv_rev
-        out_s[:, :, 2, m] = hours * rate
-        out_s[:, :, 3, m] = users * esc_fee
-        out_s[:, :, 4, m] = n_joined * onb_cost
-        out_s[:, :, 5, m] = users * tools_rate
-        out_s[:, :, 6, m] = card_fee
-        out_s[:, :, 7, m] = ach_fee
-        out_s[:, :, 8, m] = lic_changes * admin_rate
-        out_s[:, :, 9, m] = n_charges * invoice_rate
-        out_s[:, :, 10, m] = recurring * commission_rate
-        out_s[:, :, 11, m] = n_joined * cac_rate
-        out_s[:, :, 12, m] = bill_total * bad_rate
+        os_ = out_s[..., m] if detail else s_month  # (P, S, 13)
+        os_[:, :, 0] = sup_rev
+        os_[:, :, 1] = serv_rev
+        os_[:, :, 2] = hours * rate
+        os_[:, :, 3] = users * esc_fee
+        os_[:, :, 4] = n_joined * onb_cost
+        os_[:, :, 5] = users * tools_rate
+        os_[:, :, 6] = card_fee
+        os_[:, :, 7] = ach_fee
+        os_[:, :, 8] = lic_changes * admin_rate
+        os_[:, :, 9] = n_charges * invoice_rate
+        os_[:, :, 10] = recurring * commission_rate
+        os_[:, :, 11] = n_joined * cac_rate
+        os_[:, :, 12] = bill_total * bad_rate
+        if not detail:
+            out_k[:, 0, 0, :, m] = k_month.sum(axis=(1, 2))
+            out_s[:, 0, :, m] = s_month.sum(axis=1)
         if inp.n_247:
             for t in range(inp.n_247):
                 tier_hours = (hours * (inp.tier_index == t)[None, :]).sum(axis=1)
