@@ -177,7 +177,8 @@ class Result:
         scenario: the scenario that was run.
         monthly: one row per month (PeriodIndex), the statement, cash and balances.
         ledger: long frame (month, segment, product, line, statement, amount); its sums give
-            ``monthly`` exactly.
+            ``monthly`` exactly. For many paths, the mean over paths by line (segment and
+            product "all").
         summary: headline metrics (a pandas Series).
         warnings: plain sentences (programme thresholds and the like).
         paths: one row per path with the summary metrics (a single row without Monte Carlo).
@@ -201,10 +202,13 @@ class Result:
         """Long frame (month, segment, product, line, statement, amount), built on first use
         (the mean over paths for a Monte Carlo run); its sums give ``monthly`` exactly."""
         assert self._core is not None and self._inputs is not None
-        core = self._core
+        core, inp = self._core, self._inputs
         if core.customers.shape[0] > 1:
             core = _mean_core(core)
-        return _ledger(core, self._inputs, self.monthly.index, 0)
+        if core.product_lines.shape[1:3] != (len(inp.segments), len(inp.products)):
+            # many paths keep line totals only: the ledger has one segment and product, "all"
+            inp = Inputs(**{**inp.__dict__, "segments": ["all"], "products": ["all"]})
+        return _ledger(core, inp, self.monthly.index, 0)
 
     @property
     def opening(self) -> pd.Series:
@@ -409,7 +413,7 @@ def _result_from_inputs(inp: Inputs) -> Result:
         k: np.concatenate([np.broadcast_to(v, (P,) + v.shape[1:])] * 2)
         for k, v in inp.drivers.items()}})
     stop = np.concatenate([np.full(P, H + 1), np.full(P, window_start)])
-    core2 = run_core(both, new_from=stop)
+    core2 = run_core(both, new_from=stop, detail=P == 1)  # many paths: line totals
     core = _take(core2, slice(0, P))
     retained = _take(core2, slice(P, 2 * P))
     st = statements(core)
