@@ -49,6 +49,7 @@ SUMMARY_KEYS = (
     "revenue_per_seat_month", "profit_per_seat_month",
 )
 MAX_LIFETIME_MONTHS = 120.0
+DETAIL_CELLS = 200_000  # paths x segments x products x months kept in full detail
 
 
 def line_totals(core: CoreOutput) -> dict[str, np.ndarray]:
@@ -413,7 +414,10 @@ def _result_from_inputs(inp: Inputs) -> Result:
         k: np.concatenate([np.broadcast_to(v, (P,) + v.shape[1:])] * 2)
         for k, v in inp.drivers.items()}})
     stop = np.concatenate([np.full(P, H + 1), np.full(P, window_start)])
-    core2 = run_core(both, new_from=stop, detail=P == 1)  # many paths: line totals
+    # many paths keep line totals only (the detail by segment and product is too much memory;
+    # the totals agree with it to rounding)
+    detail = P * len(inp.segments) * len(inp.products) * H <= DETAIL_CELLS
+    core2 = run_core(both, new_from=stop, detail=detail)
     core = _take(core2, slice(0, P))
     retained = _take(core2, slice(P, 2 * P))
     st = statements(core)

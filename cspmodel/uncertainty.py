@@ -409,15 +409,13 @@ def sweep(scenario: Scenario, grid: dict[str, Iterable[Any]] | None = None,
                 bar.update()
     finally:
         bar.close()
-    out = pd.DataFrame(index=range(len(pts)), columns=[])
-    metric_rows = [None] * len(pts)
-    for (rows, _, _), frame in zip_(tasks, frames):
+    columns = list(frames[0].columns)  # type: ignore[union-attr]
+    metrics = np.full((len(pts), len(columns)), np.nan)
+    for (rows, _, _), frame in zip_(tasks, frames, strict=True):
         assert frame is not None
-        for j, r in enumerate(rows):
-            metric_rows[r] = frame.iloc[j]
-    out = pd.concat([pts.reset_index(drop=True),
-                     pd.DataFrame(metric_rows).reset_index(drop=True)], axis=1)
-    return out
+        metrics[rows] = frame[columns].to_numpy(dtype=float)
+    return pd.concat([pts.reset_index(drop=True), pd.DataFrame(metrics, columns=columns)],
+                     axis=1)
 
 
 zip_ = zip  # the builtin, under a name the sweep's ``zip`` argument does not hide
