@@ -72,6 +72,40 @@ own figure), **stale** (the latest price found is old).
 """
 
 
+def _distributions_section() -> str:
+    """Uncertain inputs: the distribution kinds and the keys that accept one."""
+    from .distributions import ALLOWED_FIELDS, KEYS
+
+    meaning = {
+        "normal": "normal with that mean and standard deviation (sd at least 0)",
+        "lognormal": "lognormal whose own mean and sd are these (mean more than 0)",
+        "beta": "beta(a, b) on 0 to 1 (a, b more than 0); mean a / (a + b)",
+        "triangular": "low <= mode <= high; mean (low + mode + high) / 3",
+        "uniform": "low <= high; mean (low + high) / 2",
+        "poisson": "whole-number counts with that mean (at least 0)",
+    }
+    blocks = {"Segment": "segments[]", "SupportTier": "support.tiers.<name>",
+              "Support": "support", "Costs": "costs", "Services": "services",
+              "IndirectCosts": "channel.indirect", "DirectCosts": "channel.direct",
+              "Scenario": "(top level)"}
+    lines = [
+        "## Uncertain inputs (distributions)\n",
+        "A numeric driver may be written as a distribution instead of a number, e.g.",
+        "`churn_annual: {dist: beta, a: 2, b: 18}` or",
+        "`seats_per_customer: {dist: triangular, low: 10, mode: 15, high: 25}`.",
+        "`cspmodel.simulate(scenario, paths=N, seed=S)` draws one value per path (each draw",
+        "clipped to the key's allowed range); the deterministic run uses the distribution's",
+        "mean, clipped to that range. Every key of a kind is required.\n",
+        "| dist | keys | meaning |", "| --- | --- | --- |",
+    ]
+    lines += [_row(k, ", ".join(v), meaning[k]) for k, v in KEYS.items()]
+    lines += ["", "Keys that accept a distribution:\n", "| block | keys |", "| --- | --- |"]
+    for cls, names in ALLOWED_FIELDS.items():
+        lines.append(_row(blocks[cls], "every number" if names is None
+                          else ", ".join(f"`{n}`" for n in names)))
+    return "\n".join(lines) + "\n"
+
+
 def render_reference() -> str:
     """The whole reference as Markdown text (deterministic: same schema, same text).
 
@@ -82,6 +116,7 @@ def render_reference() -> str:
     parts = [_INTRO, "## Keys\n"]
     for path, model in _sections(Scenario, ""):
         parts.append(_model_section(path, model))
+    parts.append(_distributions_section())
     parts.append(_products_section())
     parts.append(_vendor_plans_section())
     parts.append(_facts_section())

@@ -106,6 +106,18 @@ def _get(sc: Scenario, key: str) -> Any:
     return node
 
 
+def _current(sc: Scenario, key: str) -> float:
+    """The value a key has in a scenario's run (an empty key: the default the engine uses)."""
+    v = _get(sc, key)
+    if v is not None:
+        return float(v)
+    targets = _targets(sc, key)
+    if targets:
+        name, cols, _ = targets[0]
+        return float(build_inputs(sc).drivers[name][0, 0 if cols is None else cols[0]])
+    raise ValueError(f"{key} is empty in {sc.name!r} and has no effect on it; give it a value")
+
+
 def _field_bounds(key: str) -> dict[str, float]:
     from .io import _field_at
 
@@ -167,7 +179,7 @@ def apply_values(inp: Inputs, values: dict[str, np.ndarray]) -> Inputs:
             if mode == "set":
                 arr[:, cols_] = vals[:, None]
             else:
-                arr[:, cols_] += (vals - float(_get(sc, key)))[:, None]
+                arr[:, cols_] += (vals - _current(sc, key))[:, None]
             drivers[name] = arr
     if max(v.shape[0] for v in drivers.values()) < P:  # keys without effect here: P paths
         name = "discount_rate_annual"
@@ -429,8 +441,13 @@ def _plain(v: Any) -> Any:
 # Sensitivity
 # --------------------------------------------------------------------------------------------
 def sensitivity(scenario: Scenario, ranges: dict[str, tuple[float, float]],
-                metric: str = "npv", executor: Executor | None = None) -> pd.DataFrame:
+                metric: str = "npv", executor: Executor | None = None,
+                against: Scenario | None = None) -> pd.DataFrame:
     """One-at-a-time sensitivity: the metric at each key's low and high, widest swing first.
+
+    With ``against`` (e.g. the indirect twin of a direct plan), the metric is the difference
+    ``metric(scenario) - metric(against)``, each key set to the same value in both: what
+    drives the gap between two choices.
 
     Returns a tornado table: ``key, low, high, base_value, metric_at_low, metric_at_high,
     swing`` (``swing = |at high - at low|``) with the base metric in ``base``. All the runs sit
@@ -450,23 +467,30 @@ def sensitivity(scenario: Scenario, ranges: dict[str, tuple[float, float]],
     from .result import simulate
 
     base = float(simulate(scenario).summary[metric])
+    if against is not None:
+        base -= float(simulate(against).summary[metric])
     keys = list(ranges)
+    now = {k: _current(scenario, k) for k in keys}
     rows = []
     for k in keys:
         lo, hi = ranges[k]
-        rows.append({k2: float(_get(scenario, k2)) for k2 in keys} | {k: lo})
-        rows.append({k2: float(_get(scenario, k2)) for k2 in keys} | {k: hi})
+        rows.append({k2: now[k2] for k2 in keys} | {k: lo})
+        rows.append({k2: now[k2] for k2 in keys} | {k: hi})
     pts = pd.DataFrame(rows)
     res = sweep(scenario, zip={k: pts[k].tolist() for k in keys}, executor=executor)
+    if against is not None:
+        other = sweep(against, zip={k: pts[k].tolist() for k in keys}, executor=executor)
+        res[metric] = res[metric] - other[metric]
     table = []
     for i, k in enumerate(keys):
         lo_v, hi_v = float(res[metric].iloc[2 * i]), float(res[metric].iloc[2 * i + 1])
         table.append({"key": k, "low": ranges[k][0], "high": ranges[k][1],
-                      "base_value": float(_get(scenario, k)), "metric_at_low": lo_v,
+                      "base_value": now[k], "metric_at_low": lo_v,
                       "metric_at_high": hi_v, "swing": abs(hi_v - lo_v)})
     df = pd.DataFrame(table).sort_values("swing", ascending=False, kind="stable")
     df = df.reset_index(drop=True)
-    df.attrs.update(metric=metric, base=base, currency=scenario.currency)
+    label = metric if against is None else f"{metric} difference vs {against.name}"
+    df.attrs.update(metric=label, base=base, currency=scenario.currency)
     return df
 
 
@@ -535,7 +559,7 @@ class BreakEven:
 
 def _default_range(scenario: Scenario, key: str) -> tuple[float, float]:
     b = _field_bounds(key)
-    now = float(_get(scenario, key))
+    now = _current(scenario, key)
     lo = b.get("ge", b.get("gt", min(0.0, now)))
     hi = b.get("le", b.get("lt", max(4.0 * abs(now), 1.0)))
     return float(lo), float(hi)

@@ -252,3 +252,16 @@ def test_probability_beats_and_fan_chart(uncertain):
     assert p == float((a.to_numpy() > b.to_numpy()).mean())
     fig = plots.fan(cspmodel.simulate(uncertain, paths=200, seed=2))
     assert "200 paths" in fig.axes[0].get_title()
+
+
+def test_sensitivity_of_a_difference(base):
+    # the distributor fee is paid by the indirect book only: the gap direct - indirect grows by
+    # 12 x the fee; accounting is paid by both and leaves the gap unchanged
+    direct = base.with_overrides({"channel.model": "direct",
+                                  "support.vendor_plan": "advanced_support_for_partners"})
+    t = cspmodel.sensitivity(direct, {"costs.accounting_per_month": (0, 5000),
+                                      "channel.indirect.distributor_fee_per_month": (0, 1000)},
+                             metric="operating_profit", against=base)
+    assert t["key"].iloc[0] == "channel.indirect.distributor_fee_per_month"
+    assert t["swing"].iloc[0] == pytest.approx(12 * 1000, rel=1e-9)
+    assert t["swing"].iloc[1] == pytest.approx(0, abs=1e-6)
