@@ -408,21 +408,36 @@ def _result_from_inputs(inp: Inputs) -> Result:
     H = inp.horizon
     P = inp.n_paths
     window_start = max(1, H - 12)
-    # one core run over 2P paths: the book, and the same book with no customer joining from
-    # window_start on (for net revenue retention)
-    both = Inputs(**{**inp.__dict__, "drivers": {
-        k: np.concatenate([np.broadcast_to(v, (P,) + v.shape[1:])] * 2)
-        for k, v in inp.drivers.items()}})
-    stop = np.concatenate([np.full(P, H + 1), np.full(P, window_start)])
     # many paths keep line totals only (the detail by segment and product is too much memory;
     # the totals agree with it to rounding)
     detail = P * len(inp.segments) * len(inp.products) * H <= DETAIL_CELLS
-    core2 = run_core(both, new_from=stop, detail=detail)
-    core = _take(core2, slice(0, P))
-    retained = _take(core2, slice(P, 2 * P))
+    if detail:
+        # one core run over 2P paths: the book, and the same book with no customer joining from
+        # window_start on (for net revenue retention)
+        both = Inputs(**{**inp.__dict__, "drivers": {
+            k: np.concatenate([np.broadcast_to(v, (P,) + v.shape[1:])] * 2)
+            for k, v in inp.drivers.items()}})
+        stop = np.concatenate([np.full(P, H + 1), np.full(P, window_start)])
+        core2 = run_core(both, new_from=stop, detail=True)
+        core = _take(core2, slice(0, P))
+        retained_mrr = statements(_take(core2, slice(P, 2 * P)))["mrr"][:, -1]
+    else:
+        # the book is linear in its customers: the recurring revenue of those who were there
+        # before window_start = the whole book's minus that of the customers who joined from
+        # window_start on (a run of the last months only, from an empty book)
+        core = run_core(inp, detail=False)
+        empty = dict(inp.drivers, customers_at_start=np.zeros((1, len(inp.segments))))
+        joiners = run_core(Inputs(**{**inp.__dict__, "drivers": empty}), detail=False,
+                           first_month=window_start)
+        lic, sup = PRODUCT_LINES.index("license_resale"), SEGMENT_LINES.index("support_plans")
+        assert set(RECURRING_LINES) == {"license_resale", "support_plans"}
+        joiners_mrr = (joiners.product_lines[:, :, :, lic, -1].sum(axis=(1, 2))
+                       + joiners.segment_lines[:, :, sup, -1].sum(axis=1))
+        retained_mrr = None
     st = statements(core)
-    st_ret = statements(retained)
-    met = metrics(st, st_ret["mrr"][:, -1], inp, window_start)
+    if retained_mrr is None:
+        retained_mrr = st["mrr"][:, -1] - joiners_mrr
+    met = metrics(st, retained_mrr, inp, window_start)
     lines = line_totals(core)
     payback, ltv_cac = _unit_economics(st, lines, inp, core)
     met["cac_payback_months"], met["ltv_to_cac"] = payback, ltv_cac
