@@ -18,7 +18,7 @@ PATHS = 10_000
 
 
 def largest_scenario() -> cspmodel.Scenario:
-    """The shipped scenario with the most segment x product x month cells."""
+    """The shipped scenario with the most segment x product x month cells, over 60 months."""
     best, size = None, -1
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         s = cspmodel.load_scenario(path)
@@ -27,7 +27,7 @@ def largest_scenario() -> cspmodel.Scenario:
         if n > size:
             best, size = s, n
     assert best is not None
-    return best
+    return best.with_overrides({"horizon_months": 60})  # the target is stated for 60 months
 
 
 def with_distributions(s: cspmodel.Scenario) -> cspmodel.Scenario:
@@ -63,15 +63,21 @@ def main() -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     base = largest_scenario()
     s = with_distributions(base)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average {load:.1f} (figures are inflated when the machine is shared)")
     print(f"scenario: {base.name} ({len(base.segments)} segments, {base.horizon_months} months,"
           f" {len(cspmodel.uncertainty.uncertain_fields(s))} uncertain drivers); one core")
 
+    cspmodel.simulate(s, paths=100, seed=1)  # warm-up (imports, first allocations)
     mc = timed(lambda: cspmodel.simulate(s, paths=PATHS, seed=1), 3)
+    cpu0 = time.process_time()
+    cspmodel.simulate(s, paths=PATHS, seed=1)
+    cpu = time.process_time() - cpu0
     tracemalloc.start()
     cspmodel.simulate(s, paths=PATHS, seed=1)
     peak = tracemalloc.get_traced_memory()[1] / 2**30
     tracemalloc.stop()
-    print(f"Monte Carlo {PATHS:,} paths: {mc:.2f} s median (target 2 s: "
+    print(f"Monte Carlo {PATHS:,} paths: {mc:.2f} s median, {cpu:.2f} s CPU (target 2 s: "
           f"{'ok' if mc <= 2 else 'MISSED'}); peak traced memory {peak:.2f} GiB (target 2 GiB: "
           f"{'ok' if peak <= 2 else 'MISSED'})")
 
