@@ -445,6 +445,7 @@ class LiveChart:
         image.convert("RGB").save(out, format="png", compress_level=1)
         return out.getvalue()
 
+
 def tornado(table: pd.DataFrame, title: str | None = None, top: int = 12) -> Figure:
     """Tornado of a sensitivity table (``uncertainty.sensitivity``): the metric at each key's
     low and high end around the base, widest swing on top.

@@ -410,7 +410,8 @@ def _result_from_inputs(inp: Inputs) -> Result:
     window_start = max(1, H - 12)
     # many paths keep line totals only (the detail by segment and product is too much memory;
     # the totals agree with it to rounding)
-    detail = P * len(inp.segments) * len(inp.products) * H <= DETAIL_CELLS
+    detail = (P * len(inp.segments) * len(inp.products) * H <= DETAIL_CELLS
+              or bool(sc.commissions.plans))  # commission plans work on the segment detail
     if detail:
         # one core run over 2P paths: the book, and the same book with no customer joining from
         # window_start on (for net revenue retention)

@@ -301,3 +301,15 @@ def test_sweep_with_monte_carlo_at_each_point(uncertain):
                            paths=50, seed=1)
     # the same draws of the other fields (file order kept; the swept field drawn, then set)
     assert df["npv"].iloc[1] == pytest.approx(mc.summary["npv"], rel=1e-9)
+
+
+def test_monte_carlo_with_commission_plans(base):
+    # commission plans work on the per-segment detail: many paths keep it and still run
+    s = base.with_overrides({
+        "commissions.plans": [{"name": "resale", "product_class": "resale", "rate": 0.05}],
+        "segments.0.churn_annual": {"dist": "beta", "a": 2, "b": 18}})
+    det = cspmodel.simulate(s)
+    z = s.with_overrides({"segments.0.churn_annual": {"dist": "normal", "mean": 0.1, "sd": 0}})
+    many = cspmodel.simulate(z, paths=600, seed=1)
+    np.testing.assert_array_equal(many.paths.iloc[599].to_numpy(), det.paths.iloc[0].to_numpy())
+    assert cspmodel.simulate(s, paths=600, seed=1).paths["npv"].std() > 0
