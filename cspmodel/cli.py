@@ -120,5 +120,9 @@ def compare(files: tuple[str, ...], sets: tuple[str, ...], out: str | None) -> N
         click.echo(f"\nWrote {out}")
 
 
+from .batch import batch_command  # noqa: E402 - the batch command lives in its own module
+
+main.add_command(batch_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

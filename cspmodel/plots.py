@@ -18,18 +18,20 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import io
 import math
-from collections.abc import Mapping
-from typing import Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
+import matplotlib as mpl
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .analysis import waterfall_table
 from .result import Result
@@ -67,9 +69,29 @@ def money_formatter(currency: str = "USD") -> FuncFormatter:
     return FuncFormatter(fmt)
 
 
+def styled(func: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Draw a chart with :data:`STYLE` in force (titles, labels and legends are sized when they
+    are set, so the whole function runs in it), then put back only those settings.
+
+    ``plt.rc_context`` is not used on purpose: it restores every setting on exit, including the
+    interactive mode a notebook's inline backend switches on when it loads during the first
+    chart, after which no later chart would show in the notebook.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        saved = {key: mpl.rcParams[key] for key in STYLE}
+        mpl.rcParams.update(STYLE)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            mpl.rcParams.update(saved)
+
+    return wrapper
+
+
 def _fig(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = FIGSIZE):  # noqa: ANN202
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, constrained_layout=True)
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, constrained_layout=True)
     for ax in np.atleast_1d(axes).ravel():
         _style_axes(ax)
     return fig, axes
@@ -97,6 +119,7 @@ def _be_text(result: Result) -> str:
     return "never breaks even" if math.isnan(be) else f"breaks even in month {int(be)}"
 
 
+@styled
 def profit_and_cash(result: Result, title: str | None = None) -> Figure:
     """Monthly operating profit (bars) and cumulative cash (line) over the horizon."""
     fig, (ax1, ax2) = _fig(2, 1, figsize=(10, 7))
@@ -131,6 +154,7 @@ def _cash_needed(ax, x: np.ndarray, cum: np.ndarray):  # noqa: ANN001, ANN202
                            label="Cash needed")
 
 
+@styled
 def waterfall(result: Result, title: str | None = None, top: int = 10) -> Figure:
     """Revenue to operating profit over the horizon, line by line (the ``top`` largest costs,
     the rest grouped)."""
@@ -179,6 +203,7 @@ def _waterfall_steps(result: Result, top: int = 10) -> tuple[list[str], list[flo
     return labels, amounts, float(table["amount"].iloc[-1])
 
 
+@styled
 def channels_side_by_side(results: Mapping[str, Result], title: str | None = None) -> Figure:
     """Cumulative cash and monthly operating profit of the same book through each channel."""
     fig, (ax1, ax2) = _fig(1, 2, figsize=(12, 5))
@@ -225,6 +250,7 @@ def _channels_title(results: Mapping[str, Result]) -> str:
 PAYOUT_COLORS = {"booking": "#9467bd", "invoice": "#1f77b4", "cash_receipt": "#2ca02c"}
 
 
+@styled
 def commission_timing(timing: pd.DataFrame, currency: str = "USD",
                       title: str | None = None) -> Figure:
     """Commission paid each month (top) and in total to date (bottom) under each payout
@@ -251,6 +277,7 @@ def commission_timing(timing: pd.DataFrame, currency: str = "USD",
     return fig
 
 
+@styled
 def commission_by_plan(schedule: pd.DataFrame, currency: str = "USD",
                        title: str | None = None) -> Figure:
     """Monthly commission earned by plan (stacked bars) less clawbacks (below zero);
@@ -277,6 +304,7 @@ def commission_by_plan(schedule: pd.DataFrame, currency: str = "USD",
     return fig
 
 
+@styled
 def partner_split(split: pd.DataFrame, currency: str = "USD",
                   title: str | None = None) -> Figure:
     """What each partner gets from Microsoft under the rules against its negotiated target;
@@ -446,6 +474,7 @@ class LiveChart:
         return out.getvalue()
 
 
+@styled
 def tornado(table: pd.DataFrame, title: str | None = None, top: int = 12) -> Figure:
     """Tornado of a sensitivity table (``uncertainty.sensitivity``): the metric at each key's
     low and high end around the base, widest swing on top.
@@ -482,6 +511,7 @@ def tornado(table: pd.DataFrame, title: str | None = None, top: int = 12) -> Fig
     return fig
 
 
+@styled
 def fan(result: Result, column: str = "cumulative_cash", q: tuple[float, float, float] = (5, 50,
         95), title: str | None = None, ax=None, label: str | None = None,  # noqa: ANN001
         color: str = TOTAL) -> Figure:
@@ -511,4 +541,228 @@ def fan(result: Result, column: str = "cumulative_cash", q: tuple[float, float, 
     month_axis(ax)
     n = 0 if result.paths is None else len(result.paths)
     ax.set_title(title or f"{column.replace('_', ' ').capitalize()} across {n:,} paths")
+    return fig
+
+
+MIX_COLORS = {"As in the scenario": TOTAL, "All monthly": TERM_COLORS["monthly"],
+              "All annual, billed monthly": TERM_COLORS["annual_billed_monthly"],
+              "All annual, paid upfront": TERM_COLORS["annual_upfront"]}
+POLICY_COLORS = {"mirror": "#1f77b4", "flexible": "#ff7f0e"}
+
+
+def _seats_text(x: float) -> str:
+    return "n/a" if x is None or math.isnan(x) else f"{x:,.0f}"
+
+
+@styled
+def crossover(scan_table: pd.DataFrame, currency: str, crossover_seats: float,
+              threshold_seats: float | None = None, horizon_months: int | None = None,
+              title: str | None = None) -> Figure:
+    """Direct minus indirect operating profit by book size (starting seats, log scale), with
+    the crossover and Microsoft's direct-bill threshold marked.
+
+    Example:
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> t = pd.DataFrame({"seats": [100, 1000], "direct_advantage": [-5e4, 2e4]})
+        >>> crossover(t, "USD", 743.0).axes[0].get_xscale()
+        'log'
+    """
+    fig, ax = _fig()
+    s = scan_table["seats"].to_numpy(dtype=float)
+    a = scan_table["direct_advantage"].to_numpy(dtype=float)
+    ax.plot(s, a, color=CHANNEL_COLORS["direct"], lw=2.5, marker="o",
+            label="Direct - indirect operating profit")
+    ax.fill_between(s, a, 0, where=a >= 0, color=POSITIVE, alpha=0.15, interpolate=True)
+    ax.fill_between(s, a, 0, where=a < 0, color=NEGATIVE, alpha=0.15, interpolate=True)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:,.0f}"))
+    if not math.isnan(crossover_seats):
+        ax.axvline(crossover_seats, color=TOTAL, ls="--", lw=1.5,
+                   label=f"Crossover: {_seats_text(crossover_seats)} seats")
+    if threshold_seats is not None and not math.isnan(threshold_seats):
+        ax.axvline(threshold_seats, color="#9467bd", ls=":", lw=2,
+                   label=f"Direct-bill threshold: {_seats_text(threshold_seats)} seats")
+    over = f" over {horizon_months} months" if horizon_months else ""
+    ax.set_xlabel("Book size (seats at start, log scale)")
+    ax.set_ylabel(f"Direct advantage ({currency}{over})")
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.legend(loc="upper left")
+    if title is None:
+        if math.isnan(crossover_seats):
+            title = "Direct does not catch up with indirect within these book sizes"
+        elif crossover_seats <= s[0]:
+            title = f"Direct already pays at {_seats_text(s[0])} seats, the smallest book tried"
+        else:
+            title = f"Direct pays from about {_seats_text(crossover_seats)} seats"
+    ax.set_title(title)
+    return fig
+
+
+@styled
+def support_tiers(table: pd.DataFrame, currency: str, title: str | None = None) -> Figure:
+    """Price and cost per seat per month of each support tier (from
+    :func:`cspmodel.analysis.support_tier_margins`), with the margin written on each tier."""
+    fig, ax = _fig()
+    x = np.arange(len(table))
+    labor = (table["labor"] / table["seat_months"]).to_numpy()
+    floor = (table["floor_247"] / table["seat_months"]).to_numpy()
+    esc = (table["escalation_fees"] / table["seat_months"]).to_numpy()
+    price = (table["revenue"] / table["seat_months"]).to_numpy()
+    w = 0.38
+    ax.bar(x - w / 2, price, w, color=POSITIVE, label="Price")
+    ax.bar(x + w / 2, labor, w, color=NEGATIVE, label="Ticket labor")
+    ax.bar(x + w / 2, floor, w, bottom=labor, color="#8c564b", label="24/7 staffing floor")
+    ax.bar(x + w / 2, esc, w, bottom=labor + floor, color="#e377c2", label="Escalation fees")
+    for i, share in enumerate(table["margin_share"]):
+        text = "no price" if math.isnan(share) else f"margin {100 * share:.0f}%"
+        top = max(price[i], labor[i] + floor[i] + esc[i])
+        ax.annotate(text, (x[i], top), ha="center", va="bottom", fontsize=12,
+                    fontweight="bold", xytext=(0, 4), textcoords="offset points")
+    ax.set_xticks(x, [str(t) for t in table.index])
+    ax.set_ylabel(f"{currency} per seat per month")
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.set_ylim(0, max(1.0, float(np.nanmax(np.r_[price, labor + floor + esc]))) * 1.3)
+    ax.legend(loc="upper center", ncols=4, fontsize=10)
+    ax.set_title(title or "Support tiers: price against cost per seat")
+    return fig
+
+
+@styled
+def term_mixes(results: Mapping[str, Result], title: str | None = None) -> Figure:
+    """Cumulative cash and deferred revenue of the same book under each term mix."""
+    first = next(iter(results.values()))
+    cur = first.currency
+    fig, (ax1, ax2) = _fig(1, 2, figsize=(13, 5.5))
+    for name, res in results.items():
+        x = _months(res)
+        color = MIX_COLORS.get(name)
+        ls = "--" if name == "As in the scenario" else "-"
+        ax1.plot(x, res.monthly["cumulative_cash"], label=name, color=color, lw=2, ls=ls)
+        ax2.plot(x, res.monthly["deferred_revenue"], label=name, color=color, lw=2, ls=ls)
+    for ax, label in ((ax1, f"Cumulative cash ({cur})"), (ax2, f"Deferred revenue ({cur})")):
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_ylabel(label)
+        ax.set_xlabel("Month")
+        ax.yaxis.set_major_formatter(money_formatter(cur))
+        month_axis(ax)
+    ax1.set_title("Cash collected, net of costs")
+    ax2.set_title("Revenue billed but not yet earned")
+    ax1.legend(loc="upper left", fontsize=10)
+    if title is None:
+        best = max(results, key=lambda k: results[k].summary["npv"])
+        title = f"Term mix: '{best}' gives the highest NPV of cash"
+    fig.suptitle(title, fontsize=14, fontweight="bold")
+    return fig
+
+
+@styled
+def prepay_discount(scan_table: pd.DataFrame, currency: str, title: str | None = None) -> Figure:
+    """NPV and operating profit of an all-upfront book by prepay discount, against the same
+    book billed monthly (dashed)."""
+    fig, ax = _fig()
+    d = 100 * scan_table["prepay_discount"].to_numpy()
+    ax.plot(d, scan_table["npv"], color=TERM_COLORS["annual_upfront"], lw=2.5, marker="o",
+            label="NPV, annual paid upfront")
+    ax.plot(d, scan_table["operating_profit"], color=TERM_COLORS["annual_upfront"], lw=1.5,
+            marker="s", alpha=0.6, label="Operating profit, annual paid upfront")
+    ax.axhline(scan_table["billed_monthly_npv"].iloc[0], color=TERM_COLORS[
+        "annual_billed_monthly"], ls="--", lw=2, label="NPV, annual billed monthly")
+    ax.axhline(scan_table["billed_monthly_profit"].iloc[0], color=TERM_COLORS[
+        "annual_billed_monthly"], ls=":", lw=1.5, label="Operating profit, annual billed monthly")
+    ax.set_xlabel("Prepay discount (% of the upfront price)")
+    ax.set_ylabel(f"{currency} over the horizon")
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.legend(loc="best", fontsize=10)
+    ax.set_title(title or "What a prepay discount costs against what early cash is worth")
+    return fig
+
+
+@styled
+def contract_policies(scan_table: pd.DataFrame, currency: str,
+                      title: str | None = None) -> Figure:
+    """Stranded-seat cost (left) and operating profit (right) of mirror and flexible contracts
+    as customers' user counts swing more."""
+    fig, (ax1, ax2) = _fig(1, 2, figsize=(13, 5.5))
+    for policy, part in scan_table.groupby("policy", sort=False):
+        v = 100 * part["seat_volatility_annual"].to_numpy()
+        color = POLICY_COLORS.get(str(policy))
+        ax1.plot(v, part["stranded_seats"], marker="o", lw=2, color=color,
+                 label=str(policy).capitalize())
+        ax2.plot(v, part["operating_profit"], marker="o", lw=2, color=color,
+                 label=str(policy).capitalize())
+    for ax, label in ((ax1, f"Stranded-seat cost ({currency} over the horizon)"),
+                      (ax2, f"Operating profit ({currency} over the horizon)")):
+        ax.set_xlabel("Yearly swing of users per customer (% standard deviation)")
+        ax.set_ylabel(label)
+        ax.yaxis.set_major_formatter(money_formatter(currency))
+        ax.legend()
+    ax1.set_title("Seats paid to Microsoft that customers dropped")
+    ax2.set_title("What is left")
+    fig.suptitle(title or "Mirror or flexible contracts: the stranded-seat risk", fontsize=14,
+                 fontweight="bold")
+    return fig
+
+
+@styled
+def cost_per_seat(cost_table: pd.DataFrame, currency: str, revenue_per_seat: float,
+                  title: str | None = None, top: int = 12) -> Figure:
+    """Each cost line per seat per month (horizontal bars, largest on top), against the revenue
+    per seat per month."""
+    t = cost_table.head(top).iloc[::-1]
+    fig, ax = _fig(figsize=(10, 6))
+    colors = [TOTAL if s == "operating_costs" else NEGATIVE for s in t["statement"]]
+    ax.barh(list(t.index), t["per_seat_month"], color=colors)
+    for i, v in enumerate(t["per_seat_month"]):
+        ax.annotate(f"{v:,.2f}", (v, i), va="center", xytext=(4, 0), textcoords="offset points",
+                    fontsize=10)
+    ax.set_xlabel(f"{currency} per seat per month (revenue: {revenue_per_seat:,.2f})")
+    ax.xaxis.set_major_formatter(money_formatter(currency))
+    ax.set_title(title or "Cost per seat per month, line by line")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=NEGATIVE, label="Cost of sales"),
+                       Patch(color=TOTAL, label="Operating cost")], loc="lower right")
+    return fig
+
+
+BATCH_METRICS = (
+    ("operating_margin", "Operating margin", "percent"),
+    ("npv", "NPV of cash", "money"),
+    ("cash_trough", "Cash trough (lowest cumulative cash)", "money"),
+    ("ending_arr", "ARR at the end of the horizon", "money"),
+)
+
+
+@styled
+def batch_overview(table: pd.DataFrame, title: str | None = None) -> Figure:
+    """Four headline figures of every scenario of a batch, side by side (horizontal bars)."""
+    currencies = sorted(set(table["currency"])) if "currency" in table else ["USD"]
+    cur = currencies[0] if len(currencies) == 1 else "mixed currencies"
+    n = len(table)
+    fig, axes = _fig(2, 2, figsize=(14, max(6.0, 2.2 + 0.9 * n)))
+    labels = [str(x) for x in table["name"]] if "name" in table else [str(i) for i in table.index]
+    colors = [CHANNEL_COLORS.get(str(c), TOTAL) for c in table.get("channel", [""] * n)]
+    for ax, (key, label, kind) in zip(np.ravel(axes), BATCH_METRICS, strict=True):
+        values = table[key].astype(float).to_numpy()
+        shown = 100 * values if kind == "percent" else values
+        ax.barh(range(n), np.nan_to_num(shown), color=colors)
+        ax.set_yticks(range(n), labels)
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", lw=0.8)
+        if kind == "percent":
+            ax.set_xlabel("% of revenue")
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0f}%"))
+        else:
+            ax.set_xlabel(cur if len(currencies) == 1 else "amount (mixed currencies)")
+            ax.xaxis.set_major_formatter(money_formatter(cur if len(currencies) == 1 else ""))
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.set_title(label)
+    from matplotlib.patches import Patch
+
+    fig.legend(handles=[Patch(color=CHANNEL_COLORS["indirect"], label="Indirect"),
+                        Patch(color=CHANNEL_COLORS["direct"], label="Direct")],
+               loc="outside lower center", ncols=2)
+    fig.suptitle(title or f"{n} scenarios compared", fontsize=15, fontweight="bold")
     return fig

@@ -1,0 +1,721 @@
+"""Batch runs: one notebook executed by papermill per scenario, then a comparison report.
+
+``cspmodel batch scenarios/ --out build/report`` validates every scenario first (an invalid
+file fails at once with its ScenarioError text, no kernel started), then runs the notebook
+(default ``notebooks/scenario_report.ipynb``) once per valid scenario in a bounded pool of
+processes. Each run uses a pinned kernel (``cspmodel``, installed into the virtual environment
+by the Makefile; ``python3`` only when it is missing), a per-cell timeout, and a retry when the
+kernel fails to start (parallel kernels can race for ports). A run counts as failed when papermill
+raises or when the executed notebook holds an error output, or when it wrote no summary.json.
+
+Each scenario gets ``DIR/<scenario>/report.ipynb``, ``report.html`` (no code) and
+``summary.json``; the batch gets ``DIR/comparison.csv``, ``DIR/batch.json`` (what ran, how long,
+what failed) and ``DIR/index.html``, the comparison report linking each scenario's report.
+
+Example:
+    >>> outcome = RunOutcome("a", "a.yaml", ok=False, error="boom")
+    >>> outcome.status
+    'failed'
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import ScenarioError
+from .io import apply_overrides, load_scenario
+from .util import atomic_write_text
+
+PINNED_KERNEL = "cspmodel"
+FALLBACK_KERNEL = "python3"
+DEFAULT_CELL_TIMEOUT = 300
+DEFAULT_RETRIES = 2
+# the kernel's own log stays quiet below errors (e.g. its warning about local TCP sockets)
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+REPO_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_NOTEBOOK = REPO_DIR / "notebooks" / "scenario_report.ipynb"
+
+
+@dataclass
+class RunOutcome:
+    """What happened to one scenario of a batch."""
+
+    name: str  # folder name under the output folder
+    source: str  # scenario file
+    ok: bool = False
+    error: str | None = None
+    title: str | None = None  # the scenario's own name
+    attempts: int = 0
+    seconds: float = 0.0  # wall time of the run, kernel included
+    kernel_start_seconds: float | None = None  # papermill start to first cell
+    execution_seconds: float | None = None  # first cell start to last cell end
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """``ok`` or ``failed``."""
+        return "ok" if self.ok else "failed"
+
+
+@dataclass
+class Job:
+    """One notebook run, as handed to a worker process."""
+
+    name: str
+    scenario_path: str
+    overrides: dict[str, Any]
+    notebook: str
+    out_root: str
+    kernel: str
+    cell_timeout: int
+    retries: int
+    title: str
+
+
+# --------------------------------------------------------------------------------------------
+# Arguments
+# --------------------------------------------------------------------------------------------
+def collect_scenarios(items: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """Scenario files named on the command line: files as given, folders as their ``*.yaml``
+    and ``*.yml`` files (sorted). Raises ValueError for a path that does not exist, a folder
+    with no scenario, or nothing at all.
+
+    Example:
+        >>> collect_scenarios([])
+        Traceback (most recent call last):
+        ...
+        ValueError: no scenario given: name scenario files or folders
+    """
+    if not items:
+        raise ValueError("no scenario given: name scenario files or folders")
+    found: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            files = sorted(f for f in p.iterdir()
+                           if f.is_file() and f.suffix.lower() in SCENARIO_SUFFIXES)
+            if not files:
+                raise ValueError(f"{p}: folder holds no scenario file (*.yaml, *.yml)")
+            found.extend(files)
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise ValueError(f"{p}: no such file or folder")
+    unique: list[Path] = []
+    for f in found:
+        if f.resolve() not in [u.resolve() for u in unique]:
+            unique.append(f)
+    return unique
+
+
+def run_names(paths: Sequence[Path]) -> list[str]:
+    """Folder names for the runs: the file's stem, with ``-2``, ``-3`` for repeated stems.
+
+    Example:
+        >>> run_names([Path("a/x.yaml"), Path("b/x.yaml"), Path("y.yml")])
+        ['x', 'x-2', 'y']
+    """
+    names: list[str] = []
+    for p in paths:
+        base = p.stem
+        name, n = base, 1
+        while name in names:
+            n += 1
+            name = f"{base}-{n}"
+        names.append(name)
+    return names
+
+
+def pick_kernel() -> str:
+    """The pinned kernel ``cspmodel`` when it is installed, else ``python3``."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    return PINNED_KERNEL if PINNED_KERNEL in specs else FALLBACK_KERNEL
+
+
+# --------------------------------------------------------------------------------------------
+# One run (in a worker process)
+# --------------------------------------------------------------------------------------------
+def notebook_errors(nb: Any) -> list[str]:
+    """Error outputs of an executed notebook, one line each (``cell N: Name: message``).
+
+    Example:
+        >>> import nbformat
+        >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1/0")])
+        >>> nb.cells[0].outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError",
+        ...     evalue="division by zero", traceback=[])]
+        >>> notebook_errors(nb)
+        ['cell 1: ZeroDivisionError: division by zero']
+    """
+    found = []
+    for i, cell in enumerate(nb.cells, start=1):
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            if out.get("output_type") == "error":
+                found.append(f"cell {i}: {out.get('ename', 'Error')}: {out.get('evalue', '')}")
+    return found
+
+
+def _cells_started(path: Path) -> bool:
+    """Whether papermill began executing any cell of the (partial) output notebook."""
+    if not path.exists():
+        return False
+    try:
+        import nbformat
+
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - a half-written file means nothing ran
+        return False
+    for cell in nb.cells:
+        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        if status in ("running", "completed", "failed"):
+            return True
+    return False
+
+
+def is_start_failure(exc: BaseException, output: Path) -> bool:
+    """A kernel that failed to start (a port race, a slow start): worth a retry. Cell errors,
+    cell timeouts and a missing kernel are not.
+
+    Example:
+        >>> is_start_failure(RuntimeError("Kernel died before replying to kernel_info"),
+        ...                  Path("/nonexistent.ipynb"))
+        True
+        >>> is_start_failure(ValueError("bad"), Path("/nonexistent.ipynb"))
+        False
+    """
+    from jupyter_client.kernelspec import NoSuchKernel
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError | NoSuchKernel):
+        return False
+    try:
+        import zmq
+
+        zmq_errors: tuple[type[BaseException], ...] = (zmq.ZMQError,)
+    except ImportError:  # pragma: no cover - pyzmq comes with jupyter_client
+        zmq_errors = ()
+    if not isinstance(exc, (RuntimeError, TimeoutError, OSError, *zmq_errors)):
+        return False
+    return not _cells_started(output)
+
+
+def _timings(nb: Any) -> tuple[float | None, float | None]:
+    """(kernel start, execution) seconds from papermill's metadata of an executed notebook."""
+    def ts(text: str | None) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+    start = ts(nb.metadata.get("papermill", {}).get("start_time"))
+    cells = [c.metadata.get("papermill", {}) for c in nb.cells]
+    firsts = [ts(c.get("start_time")) for c in cells if c.get("start_time")]
+    lasts = [ts(c.get("end_time")) for c in cells if c.get("end_time")]
+    if not (start and firsts and lasts):
+        return None, None
+    return (min(firsts) - start).total_seconds(), (max(lasts) - min(firsts)).total_seconds()
+
+
+REPORT_CSS = """
+<style>
+  body.jp-Notebook { background: #f4f5f7; padding: 0; }
+  body.jp-Notebook > main { max-width: 1120px; margin: 24px auto; background: #fff;
+    padding: 28px 44px 40px; box-shadow: 0 1px 4px rgba(0,0,0,.12); border-radius: 6px; }
+  .jp-RenderedHTMLCommon { font-family: "Segoe UI", Helvetica, Arial, sans-serif;
+    font-size: 15px; line-height: 1.5; color: #222; }
+  .jp-RenderedHTMLCommon h1 { color: #0b3d6e; border-bottom: 3px solid #0b3d6e;
+    padding-bottom: 6px; }
+  .jp-RenderedHTMLCommon h2 { color: #0b3d6e; margin-top: 1.6em; }
+  .jp-RenderedHTMLCommon table { font-size: 14px; margin-left: 0; }
+  .jp-RenderedHTMLCommon thead th { background: #0b3d6e; color: #fff; }
+  .jp-OutputArea-output img { max-width: 100%; }
+  .cspmodel-back { font-family: "Segoe UI", Helvetica, Arial, sans-serif; font-size: 14px;
+    margin-bottom: 8px; }
+</style>
+"""
+
+
+def to_html(nb: Any, title: str, back_link: str | None = "../index.html") -> str:
+    """A notebook as a self-contained HTML page without its code (nbconvert's HTMLExporter with
+    ``exclude_input``), styled for reading, with a link back to the comparison."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body = body.replace("</head>", REPORT_CSS + "</head>", 1)
+    if back_link:
+        link = (f'<div class="cspmodel-back"><a href="{html.escape(back_link)}">'
+                "&larr; All scenarios</a></div>")
+        body = body.replace("<main>", "<main>" + link, 1) if "<main>" in body else body
+    return body
+
+
+def execute_job(job: Job, execute: Callable[..., Any] | None = None,
+                sleep: Callable[[float], None] = time.sleep) -> RunOutcome:
+    """Run one scenario's notebook into a staging folder, check it, convert it to HTML, then
+    move the folder into place (``out_root/name``), replacing an older run's folder.
+
+    ``execute`` defaults to ``papermill.execute_notebook`` (tests pass a stand-in).
+    """
+    import nbformat
+
+    if execute is None:
+        import papermill
+
+        execute = papermill.execute_notebook
+    out_root = Path(job.out_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{job.name}-", dir=out_root))
+    report = staging / "report.ipynb"
+    outcome = RunOutcome(job.name, job.scenario_path, title=job.title)
+    t0 = time.perf_counter()
+    error: str | None = None
+    try:
+        for attempt in range(job.retries + 1):
+            outcome.attempts = attempt + 1
+            try:
+                execute(job.notebook, str(report),
+                        parameters={"scenario_path": job.scenario_path,
+                                    "overrides": job.overrides, "output_dir": str(staging)},
+                        kernel_name=job.kernel, execution_timeout=job.cell_timeout,
+                        cwd=str(Path(job.notebook).parent), progress_bar=False,
+                        log_output=False, extra_arguments=KERNEL_ARGUMENTS)
+                error = None
+                break
+            except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops us
+                error = _describe(exc)
+                if attempt < job.retries and is_start_failure(exc, report):
+                    report.unlink(missing_ok=True)
+                    sleep(0.5 * (attempt + 1))
+                    continue
+                break
+        if report.exists():
+            nb = nbformat.read(report, as_version=4)
+            found = notebook_errors(nb)
+            if found and error is None:
+                error = "; ".join(found)
+            elif found and error is not None and not error.startswith("cell"):
+                error = f"{error} ({found[0]})"
+            outcome.kernel_start_seconds, outcome.execution_seconds = _timings(nb)
+            atomic_write_text(staging / "report.html", to_html(nb, job.title))
+        if error is None and not (staging / "summary.json").exists():
+            error = ("the notebook ran but wrote no summary.json (it must call "
+                     "cspmodel.notebook.save_summary(result, output_dir))")
+        target = out_root / job.name
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+        outcome.files = sorted(p.name for p in target.iterdir())
+    except Exception as exc:  # noqa: BLE001 - e.g. the HTML export failed
+        error = error or _describe(exc)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    outcome.ok = error is None
+    outcome.error = error
+    outcome.seconds = time.perf_counter() - t0
+    return outcome
+
+
+def _describe(exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return f"cell {exc.exec_count or exc.cell_index + 1}: {exc.ename}: {exc.evalue}"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
+
+
+# --------------------------------------------------------------------------------------------
+# The batch
+# --------------------------------------------------------------------------------------------
+@dataclass
+class BatchResult:
+    """Everything a batch produced."""
+
+    out_dir: Path
+    outcomes: list[RunOutcome]
+    seconds: float
+    jobs: int
+    kernel: str
+    notebook: str
+
+    @property
+    def failed(self) -> list[RunOutcome]:
+        """The runs that failed."""
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every scenario ran, 1 when any failed."""
+        return 1 if self.failed else 0
+
+
+def prepare(paths: Sequence[Path], overrides: Mapping[str, Any], notebook: Path,
+            out_dir: Path, kernel: str, cell_timeout: int, retries: int
+            ) -> tuple[list[Job], list[RunOutcome]]:
+    """Validate every scenario (with the overrides): the valid ones become jobs, the invalid
+    ones failed outcomes carrying the ScenarioError text (no kernel is started for them)."""
+    jobs, failed = [], []
+    for path, name in zip(paths, run_names(paths), strict=True):
+        try:
+            scenario = load_scenario(path)
+            if overrides:
+                scenario = apply_overrides(scenario, dict(overrides),
+                                           source=f"{path} (--set)")
+        except ScenarioError as exc:
+            failed.append(RunOutcome(name, str(path), ok=False, error=str(exc)))
+            continue
+        jobs.append(Job(name=name, scenario_path=str(path.resolve()), overrides=dict(overrides),
+                        notebook=str(notebook.resolve()), out_root=str(out_dir.resolve()),
+                        kernel=kernel, cell_timeout=cell_timeout, retries=retries,
+                        title=scenario.name))
+    return jobs, failed
+
+
+def run_batch(items: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLike[str],
+              notebook: str | os.PathLike[str] | None = None, jobs: int | None = None,
+              overrides: Mapping[str, Any] | None = None, kernel: str | None = None,
+              cell_timeout: int = DEFAULT_CELL_TIMEOUT, retries: int = DEFAULT_RETRIES,
+              progress: bool = True, echo: Callable[[str], None] | None = None) -> BatchResult:
+    """Run the notebook once per scenario and write the comparison. Raises ValueError for bad
+    arguments (nothing is written then); a failing scenario is recorded, never raised.
+
+    Example:
+        >>> run_batch(["scenarios/"], "build/report", jobs=2)  # doctest: +SKIP
+    """
+    from tqdm import tqdm
+
+    paths = collect_scenarios(items)
+    nb_path = Path(notebook) if notebook is not None else DEFAULT_NOTEBOOK
+    if not nb_path.is_file() or nb_path.suffix != ".ipynb":
+        raise ValueError(f"{nb_path}: no such notebook (.ipynb)")
+    n_jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if n_jobs < 1:
+        raise ValueError(f"--jobs must be at least 1; got {n_jobs}")
+    out = Path(out_dir)
+    kernel = kernel or pick_kernel()
+    say = echo or (lambda text: tqdm.write(text, file=sys.stderr))
+    t0 = time.perf_counter()
+    todo, outcomes = prepare(paths, overrides or {}, nb_path, out, kernel, cell_timeout,
+                             retries)
+    for o in outcomes:
+        say(f"FAILED {o.name}: {o.error}")
+    bar = tqdm(total=len(paths), desc="Scenarios", unit="scenario", disable=not progress,
+               file=sys.stderr, initial=len(outcomes))
+
+    def done(o: RunOutcome) -> None:
+        outcomes.append(o)
+        bar.update(1)
+        if not o.ok:
+            say(f"FAILED {o.name}: {o.error}")
+
+    workers = min(n_jobs, len(todo))
+    if workers == 1:
+        for job in todo:
+            done(execute_job(job))
+    elif workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures: dict[Future[RunOutcome], Job] = {pool.submit(execute_job, j): j
+                                                      for j in todo}
+            for fut in as_completed(futures):
+                job = futures[fut]
+                try:
+                    done(fut.result())
+                except Exception as exc:  # noqa: BLE001 - a worker that died
+                    done(RunOutcome(job.name, job.scenario_path, ok=False,
+                                    error=_describe(exc), title=job.title))
+    bar.close()
+    order = {name: i for i, name in enumerate(run_names(paths))}
+    outcomes.sort(key=lambda o: order[o.name])
+    result = BatchResult(out, outcomes, time.perf_counter() - t0, n_jobs, kernel, str(nb_path))
+    write_comparison(result)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# The comparison
+# --------------------------------------------------------------------------------------------
+def summary_rows(out_dir: Path, outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """The summary.json of each successful run, one row per scenario (index: the run name)."""
+    rows = []
+    for o in outcomes:
+        if not o.ok:
+            continue
+        data = json.loads((out_dir / o.name / "summary.json").read_text(encoding="utf-8"))
+        rows.append(_row(o.name, data))
+    return _frame(rows)
+
+
+def _row(name: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {"run": name, "name": data["scenario"], "channel": data["channel"],
+                           "currency": data["currency"]}
+    row.update({k: (math.nan if v is None else float(v)) for k, v in data["summary"].items()})
+    row["warnings"] = len(data.get("warnings", []))
+    return row
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return pd.DataFrame(columns=["name", "channel", "currency"]).rename_axis("run")
+    return df.set_index("run")
+
+
+def load_batch(out_dir: str | os.PathLike[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read a batch output folder: the comparison (one row per scenario that ran) and the runs
+    (name, source, status, error, seconds) from ``batch.json``.
+
+    Example:
+        >>> table, runs = load_batch("build/report")  # doctest: +SKIP
+    """
+    out = Path(out_dir)
+    manifest = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    runs = pd.DataFrame(manifest["runs"]).set_index("name")
+    rows = []
+    for name, run in runs.iterrows():
+        if run["ok"]:
+            data = json.loads((out / str(name) / "summary.json").read_text(encoding="utf-8"))
+            rows.append(_row(str(name), data))
+    return _frame(rows), runs
+
+
+def comparison_from_scenarios(folder: str | os.PathLike[str]) -> tuple[pd.DataFrame,
+                                                                       pd.DataFrame]:
+    """The same comparison as :func:`load_batch`, computed directly from a folder of scenarios
+    (for a notebook opened before any batch ran). Invalid files are listed as failed runs."""
+    from .cli import summary_to_json
+    from .result import simulate
+
+    paths = collect_scenarios([folder])
+    rows, runs = [], []
+    for path, name in zip(paths, run_names(paths), strict=True):
+        try:
+            result = simulate(load_scenario(path))
+        except ScenarioError as exc:
+            runs.append({"name": name, "source": str(path), "ok": False, "error": str(exc)})
+            continue
+        rows.append(_row(name, json.loads(summary_to_json(result))))
+        runs.append({"name": name, "source": str(path), "ok": True, "error": None})
+    return _frame(rows), pd.DataFrame(runs).set_index("name")
+
+
+COMPARISON_COLUMNS = (
+    ("revenue", "Revenue", "money"), ("operating_profit", "Operating profit", "money"),
+    ("operating_margin", "Operating margin", "percent"), ("npv", "NPV of cash", "money"),
+    ("cash_trough", "Cash trough", "money"), ("break_even_month", "Break-even", "month"),
+    ("ending_arr", "ARR at end", "money"),
+    ("net_revenue_retention", "Net revenue retention", "percent"),
+    ("warnings", "Warnings", "count"),
+)
+
+
+def _cell(value: float, kind: str, currency: str) -> str:
+    from .notebook import fmt_money, fmt_percent
+
+    if kind == "percent":
+        return fmt_percent(value)
+    if kind == "month":
+        return "never" if math.isnan(value) else f"month {int(value)}"
+    if kind == "count":
+        return fmt_money(value)
+    return fmt_money(value, currency)
+
+
+def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as rounded text, one row per scenario, columns a partner reads. With one
+    currency throughout, it goes in the column headers instead of every cell.
+
+    Example:
+        >>> t = pd.DataFrame({"name": ["A"], "channel": ["direct"], "currency": ["EUR"],
+        ...     "revenue": [1e6], "operating_profit": [1e5], "operating_margin": [0.1],
+        ...     "npv": [9e4], "cash_trough": [-5e3], "break_even_month": [float("nan")],
+        ...     "ending_arr": [4e5], "net_revenue_retention": [1.02], "warnings": [0]})
+        >>> comparison_display(t).iloc[0].tolist()[2:7]
+        ['1,000,000', '100,000', '10.0%', '90,000', '-5,000']
+    """
+    single = table["currency"].nunique() == 1 if len(table) else True
+    rows = {}
+    for run, r in table.iterrows():
+        row = {"Scenario": r["name"], "Channel": str(r["channel"]).capitalize()}
+        for key, label, kind in COMPARISON_COLUMNS:
+            if single and kind == "money":
+                label = f"{label} ({r['currency']})"
+            row[label] = _cell(float(r[key]), kind, "" if single else str(r["currency"]))
+        rows[run] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _chart_png(table: pd.DataFrame) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from .plots import batch_overview
+
+    fig = batch_overview(table)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def write_comparison(result: BatchResult) -> None:
+    """Write ``comparison.csv``, ``batch.json`` and ``index.html`` into the output folder."""
+    out = result.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    table = summary_rows(out, result.outcomes)
+    atomic_write_text(out / "comparison.csv", table.to_csv(float_format="%.4f"))
+    manifest = {"created": dt.datetime.now().isoformat(timespec="seconds"),
+                "notebook": result.notebook, "kernel": result.kernel, "jobs": result.jobs,
+                "seconds": round(result.seconds, 2),
+                "runs": [{k: v for k, v in asdict(o).items()} for o in result.outcomes]}
+    atomic_write_text(out / "batch.json", json.dumps(manifest, indent=2))
+    atomic_write_text(out / "index.html", render_index(result, table))
+
+
+INDEX_CSS = """
+body { font-family: "Segoe UI", Helvetica, Arial, sans-serif; background: #f4f5f7;
+  color: #222; margin: 0; }
+.page { max-width: 1240px; margin: 24px auto; background: #fff; padding: 28px 44px 40px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.12); border-radius: 6px; }
+h1 { color: #0b3d6e; border-bottom: 3px solid #0b3d6e; padding-bottom: 8px; margin-top: 0; }
+h2 { color: #0b3d6e; margin-top: 1.8em; }
+.meta { color: #666; font-size: 14px; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th { background: #0b3d6e; color: #fff; padding: 8px 10px; text-align: right; }
+th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
+td { padding: 7px 10px; border-bottom: 1px solid #e3e6ea; text-align: right; }
+td:not(:first-child) { white-space: nowrap; }
+tr:nth-child(even) td { background: #f8f9fb; }
+a { color: #0b5cad; }
+.chip { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
+  color: #fff; }
+.direct { background: #d62728; } .indirect { background: #1f77b4; }
+.failed { border-left: 5px solid #d62728; background: #fdf0f0; padding: 10px 16px;
+  margin: 10px 0; }
+.failed pre { white-space: pre-wrap; margin: 6px 0 0; font-size: 13px; }
+.ok { border-left: 5px solid #2ca02c; background: #f0f8f0; padding: 10px 16px; }
+img { max-width: 100%; }
+.note { font-size: 13px; color: #555; }
+"""
+
+
+def render_index(result: BatchResult, table: pd.DataFrame) -> str:
+    """The comparison report: headline figures of every scenario side by side (linking each
+    scenario's report), the overview chart, and every failure with its error."""
+    esc = html.escape
+    n_ok = len(result.outcomes) - len(result.failed)
+    when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
+             f"<title>Scenario comparison</title><style>{INDEX_CSS}</style></head><body>"
+             "<div class='page'><h1>CSP business scenarios compared</h1>"
+             f"<p class='meta'>{len(result.outcomes)} scenario(s), {n_ok} ran, "
+             f"{len(result.failed)} failed &middot; produced {esc(when)} in "
+             f"{result.seconds:,.0f} s &middot; "
+             "<a href='comparison.csv'>comparison.csv</a></p>"]
+    if result.failed:
+        parts.append(f"<h2>{len(result.failed)} scenario(s) could not be run</h2>")
+        for o in result.failed:
+            link = (f" &middot; <a href='{esc(o.name)}/report.html'>partial report</a>"
+                    if (result.out_dir / o.name / "report.html").exists() else "")
+            parts.append(f"<div class='failed'><b>{esc(o.name)}</b> "
+                         f"<span class='note'>({esc(o.source)})</span>{link}"
+                         f"<pre>{esc(o.error or '')}</pre></div>")
+    else:
+        parts.append("<div class='ok'>Every scenario ran.</div>")
+    if not table.empty:
+        disp = comparison_display(table)
+        parts.append("<h2>Headline figures over each scenario's horizon</h2><table><tr>")
+        parts.extend(f"<th>{esc(c)}</th>" for c in disp.columns)
+        parts.append("</tr>")
+        for run, row in disp.iterrows():
+            channel = str(table.loc[run, "channel"])
+            cells = [f"<td><a href='{esc(str(run))}/report.html'>{esc(row['Scenario'])}</a>"
+                     "</td>",
+                     f"<td><span class='chip {esc(channel)}'>{esc(row['Channel'])}</span></td>"]
+            cells += [f"<td>{esc(str(v))}</td>" for v in list(row.values)[2:]]
+            parts.append("<tr>" + "".join(cells) + "</tr>")
+        parts.append("</table><p class='note'>Money in each scenario's currency over its own "
+                     "horizon (see each report). Break-even: first month from which cumulative "
+                     "cash stays positive. Click a scenario for its full report.</p>")
+        parts.append("<h2>At a glance</h2>"
+                     f"<img alt='Scenario comparison chart' "
+                     f"src='data:image/png;base64,{_chart_png(table)}'>")
+    parts.append("</div></body></html>")
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Command line: registered in cli.py as ``cspmodel batch``
+# --------------------------------------------------------------------------------------------
+def _click_command():  # noqa: ANN202 - builds the click command
+    import click
+
+    @click.command("batch")
+    @click.argument("items", nargs=-1, required=True, metavar="SCENARIO_OR_DIR...")
+    @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+                  help="Output folder (one sub-folder per scenario, index.html, "
+                       "comparison.csv).")
+    @click.option("--notebook", type=click.Path(dir_okay=False), default=None,
+                  help="Notebook to run per scenario [default: notebooks/scenario_report.ipynb].")
+    @click.option("--jobs", type=int, default=None,
+                  help="Notebooks run at once [default: the machine's cores].")
+    @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                  help="Override applied to every scenario (repeatable).")
+    @click.option("--cell-timeout", type=int, default=DEFAULT_CELL_TIMEOUT, show_default=True,
+                  help="Seconds a notebook cell may run before the run fails.")
+    @click.option("--kernel", default=None,
+                  help=f"Jupyter kernel [default: {PINNED_KERNEL}, or {FALLBACK_KERNEL} if "
+                       "it is not installed].")
+    def batch(items: tuple[str, ...], out_dir: str, notebook: str | None, jobs: int | None,
+              sets: tuple[str, ...], cell_timeout: int, kernel: str | None) -> None:
+        """Run the report notebook once per scenario (files or folders) with papermill, then
+        write OUT/index.html comparing them. Exit 0 when all ran, 1 when any failed, 2 for
+        bad arguments."""
+        from .cli import UserError
+        from .io import parse_set_options
+
+        try:
+            overrides = parse_set_options(list(sets))
+        except ScenarioError as exc:
+            raise UserError(str(exc)) from None
+        if cell_timeout < 1:
+            raise UserError(f"--cell-timeout must be at least 1 second; got {cell_timeout}")
+        try:
+            result = run_batch(items, out_dir, notebook=notebook, jobs=jobs,
+                               overrides=overrides, kernel=kernel, cell_timeout=cell_timeout)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        index = (result.out_dir / "index.html").resolve()
+        n_ok = len(result.outcomes) - len(result.failed)
+        click.echo(f"{n_ok} of {len(result.outcomes)} scenario(s) ran in "
+                   f"{result.seconds:,.1f} s ({result.jobs} job(s), kernel {result.kernel}).")
+        for o in result.failed:
+            first = (o.error or "").splitlines()
+            click.echo(f"  failed: {o.name}: {first[0] if first else ''}", err=True)
+        click.echo(f"Open {index}")
+        sys.exit(result.exit_code)
+
+    return batch
+
+
+batch_command = _click_command()
