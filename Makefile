@@ -26,16 +26,21 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+
 test: $(STAMP) browser
 	$(BIN)/ruff check cspmodel tests benchmarks
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -p no:cacheprovider $(NBVAL) notebooks/
 
 validate: $(STAMP)
 	$(BIN)/cspmodel validate scenarios/*.yaml
 
 report: $(STAMP)
-	$(BIN)/cspmodel validate scenarios/*.yaml
-	$(BIN)/cspmodel compare scenarios/*.yaml --out build/report/comparison.csv
+	@$(BIN)/python -m jupyter kernelspec list 2>/dev/null | grep -q '^ *cspmodel ' || \
+		$(BIN)/python -m ipykernel install --sys-prefix --name cspmodel --display-name "cspmodel (Python 3)" >/dev/null
+	$(BIN)/cspmodel batch scenarios/ --out build/report; status=$$?; \
+		echo ""; echo "Open $(CURDIR)/build/report/index.html in a browser"; exit $$status
 
 # one core, one thread: the figures the issues' targets are stated for
 bench: $(STAMP)

@@ -89,6 +89,7 @@ class Job:
     cell_timeout: int
     retries: int
     title: str
+    html: bool = True  # also write report.html
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,7 +316,8 @@ def execute_job(job: Job, execute: Callable[..., Any] | None = None,
             elif found and error is not None and not error.startswith("cell"):
                 error = f"{error} ({found[0]})"
             outcome.kernel_start_seconds, outcome.execution_seconds = _timings(nb)
-            atomic_write_text(staging / "report.html", to_html(nb, job.title))
+            if job.html:
+                atomic_write_text(staging / "report.html", to_html(nb, job.title))
         if error is None and not (staging / "summary.json").exists():
             error = ("the notebook ran but wrote no summary.json (it must call "
                      "cspmodel.notebook.save_summary(result, output_dir))")
