@@ -69,7 +69,7 @@ def waterfall_table(result: Result) -> pd.DataFrame:
         >>> r = simulate(load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
         ...     "  product_mix: {m365_business_basic: 1}\\n"))
         >>> t = waterfall_table(r)
-        >>> round(t["amount"].iloc[:-1].sum() - t["amount"].iloc[-1], 6)
+        >>> float(round(t["amount"].iloc[:-1].sum() - t["amount"].iloc[-1], 6))
         0.0
     """
     totals = result.ledger.groupby("line", observed=True)["amount"].sum()
