@@ -124,5 +124,9 @@ from .batch import batch_command  # noqa: E402 - the batch command lives in its 
 
 main.add_command(batch_command)
 
+from .present import report_command  # noqa: E402 - the report command lives in its own module
+
+main.add_command(report_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,1007 @@
+"""Presenting findings: a report page, reveal.js slides, a PowerPoint deck and an Excel workbook.
+
+``cspmodel report SOURCE --format html|slides|pptx|xlsx [--out FILE]`` where SOURCE is a
+scenario file or a batch output folder (made by ``cspmodel batch ... --out DIR``). Every number
+comes from :func:`cspmodel.simulate`; a batch's scenarios are simulated again from the files and
+overrides the batch ran with, and the figures must equal the batch's ``summary.json`` (a
+scenario file edited since the batch is refused: run the batch again).
+
+- html: the scenario's report notebook (executed with papermill, exported without code), or for
+  a batch its comparison page (``index.html``, links kept working from wherever it is written);
+- slides: reveal.js slides from the report notebook's slide metadata (nbconvert's
+  SlidesExporter), one self-contained file that opens offline: reveal.js itself is written into
+  the page (taken from the ``sphinx-revealjs`` package);
+- pptx: title, headline figures, the key charts, the comparison as a real table, and the
+  assumptions that matter;
+- xlsx: the comparison (batch), the summary, every input as a dotted path, and each scenario's
+  monthly statement; numbers as numbers with currency formats.
+
+Example:
+    >>> source = load_source("scenarios/small_indirect_msp.yaml")  # doctest: +SKIP
+    >>> write_report(source, "xlsx", "build/small.xlsx")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import importlib.util
+import io
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ScenarioError
+from .io import apply_overrides, load_scenario
+from .notebook import HEADLINE_ROWS, fmt_money, fmt_percent
+from .result import Result, simulate
+from .schema import Scenario
+from .util import atomic_write_bytes, atomic_write_text
+
+FORMATS = ("html", "slides", "pptx", "xlsx")
+SUFFIXES = {"html": ".html", "slides": ".slides.html", "pptx": ".pptx", "xlsx": ".xlsx"}
+LABELS = {"html": "Report page", "slides": "Slides", "pptx": "PowerPoint deck",
+          "xlsx": "Excel workbook"}
+BATCH_STEM = "cspmodel"
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+NAVY = "0B3D6E"
+
+
+class SourceError(ValueError):
+    """SOURCE is neither a valid scenario file nor a usable batch output folder."""
+
+
+class RenderError(RuntimeError):
+    """A report could not be produced (e.g. the report notebook failed)."""
+
+
+@dataclass
+class Run:
+    """One scenario of a source: its name (batch folder or file stem), scenario and result."""
+
+    name: str
+    scenario: Scenario
+    result: Result
+    source: str
+
+
+@dataclass
+class Source:
+    """What a report is made from: one scenario file, or a batch output folder."""
+
+    path: Path
+    kind: str  # "scenario" or "batch"
+    runs: list[Run]
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (run, error) of a batch
+
+    @property
+    def title(self) -> str:
+        """The scenario's name, or a title for the comparison."""
+        if self.kind == "scenario":
+            return self.runs[0].scenario.name
+        return "CSP business scenarios compared"
+
+    def default_out(self, fmt: str) -> Path:
+        """``<stem>.<ext>`` in the working folder for a scenario, ``DIR/cspmodel.<ext>`` for a
+        batch.
+
+        Example:
+            >>> Source(Path("b"), "batch", []).default_out("pptx")
+            PosixPath('b/cspmodel.pptx')
+        """
+        if self.kind == "batch":
+            return self.path / f"{BATCH_STEM}{SUFFIXES[fmt]}"
+        return Path(f"{self.path.stem}{SUFFIXES[fmt]}")
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a source
+# --------------------------------------------------------------------------------------------
+def load_source(path: str | os.PathLike[str]) -> Source:
+    """Read SOURCE: a scenario file (validated and simulated) or a batch output folder (every
+    scenario that ran, simulated again and checked against the batch's ``summary.json``).
+    Raises ScenarioError for an invalid scenario, SourceError for anything else unusable.
+
+    Example:
+        >>> load_source("no/such/thing.yaml")
+        Traceback (most recent call last):
+        ...
+        cspmodel.present.SourceError: no/such/thing.yaml: no such file or folder; give a \
+scenario file (.yaml) or a batch output folder (made by `cspmodel batch ... --out DIR`)
+    """
+    p = Path(path)
+    if p.is_dir():
+        return _load_batch(p)
+    if not p.exists():
+        raise SourceError(f"{p}: no such file or folder; give a scenario file (.yaml) or a "
+                          "batch output folder (made by `cspmodel batch ... --out DIR`)")
+    if p.suffix.lower() not in SCENARIO_SUFFIXES:
+        raise SourceError(f"{p}: not a scenario file (.yaml, .yml) nor a batch output folder")
+    scenario = load_scenario(p)
+    return Source(p, "scenario", [Run(p.stem, scenario, simulate(scenario), str(p))])
+
+
+def _batch_parameters(run_dir: Path) -> dict[str, Any]:
+    """The parameters papermill ran a batch notebook with (scenario_path, overrides)."""
+    nb_path = run_dir / "report.ipynb"
+    if not nb_path.is_file():
+        return {}
+    try:
+        data = json.loads(nb_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return dict(data.get("metadata", {}).get("papermill", {}).get("parameters", {}) or {})
+
+
+def _load_batch(folder: Path) -> Source:
+    from .batch import load_batch
+
+    if not (folder / "batch.json").is_file():
+        raise SourceError(f"{folder}: not a batch output folder (no batch.json); make one with "
+                          f"`cspmodel batch SCENARIOS --out {folder}`, or give a scenario file")
+    try:
+        table, runs = load_batch(folder)
+    except (OSError, ValueError, KeyError) as exc:
+        raise SourceError(f"{folder}: batch output unreadable ({type(exc).__name__}: {exc}); "
+                          "run `cspmodel batch` again") from None
+    failed = [(str(name), str(r.get("error") or "")) for name, r in runs.iterrows()
+              if not r["ok"]]
+    if table.empty:
+        raise SourceError(f"{folder}: no scenario of this batch ran, so there is nothing to "
+                          "present (see its index.html)")
+    out: list[Run] = []
+    for name, row in table.iterrows():
+        params = _batch_parameters(folder / str(name))
+        scenario_file = Path(params.get("scenario_path") or runs.loc[name, "source"])
+        if not scenario_file.is_file():
+            raise SourceError(f"{folder}: the scenario file of run {name!r} ({scenario_file}) "
+                              "is gone; run the batch again")
+        scenario = load_scenario(scenario_file)
+        overrides = params.get("overrides") or {}
+        if overrides:
+            scenario = apply_overrides(scenario, dict(overrides),
+                                       source=f"{scenario_file} (batch overrides)")
+        result = simulate(scenario)
+        _check_same(folder, str(name), scenario_file, row, result)
+        out.append(Run(str(name), scenario, result, str(scenario_file)))
+    return Source(folder, "batch", out, failed)
+
+
+def _check_same(folder: Path, name: str, scenario_file: Path, row: pd.Series,
+                result: Result) -> None:
+    """The batch's recorded figures equal a fresh simulation of its scenario, or SourceError."""
+    for key, value in result.summary.items():
+        if key not in row.index:
+            continue
+        recorded, now = float(row[key]), float(value)
+        if math.isnan(recorded) and math.isnan(now):
+            continue
+        if not math.isclose(recorded, now, rel_tol=1e-6, abs_tol=1e-6):
+            raise SourceError(
+                f"{folder}: run {name!r}: {key} is {now:,.2f} when {scenario_file} is simulated "
+                f"now but {recorded:,.2f} in the batch's summary.json; the scenario changed "
+                "since the batch ran: run `cspmodel batch` again")
+
+
+# --------------------------------------------------------------------------------------------
+# Figures as text (slides, deck) and assumptions
+# --------------------------------------------------------------------------------------------
+KIND = {key: kind for key, _label, kind in HEADLINE_ROWS}
+LABEL = {key: label for key, label, _kind in HEADLINE_ROWS}
+TILES = ("revenue", "operating_profit", "operating_margin", "npv", "cash_trough",
+         "break_even_month", "ending_arr", "net_revenue_retention")
+CHANNEL_ROWS = ("revenue", "gross_profit", "gross_margin", "operating_profit",
+                "operating_margin", "npv", "cash_trough", "break_even_month", "ending_arr",
+                "net_revenue_retention")
+TILE_LABELS = {"revenue": "Revenue", "operating_profit": "Operating profit",
+               "operating_margin": "Operating margin", "npv": "NPV of cash",
+               "cash_trough": "Cash trough", "break_even_month": "Break-even",
+               "ending_arr": "ARR at the end", "net_revenue_retention": "Net revenue retention"}
+
+
+def figure_text(result: Result, key: str) -> str:
+    """One headline figure as a partner reads it (``USD 1,141,326``, ``19.2%``, ``month 14``).
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> r = simulate(load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n"))
+        >>> figure_text(r, "revenue") == f"USD {r.summary['revenue']:,.0f}"
+        True
+    """
+    v = float(result.summary[key])
+    kind = KIND.get(key, "money")
+    if kind == "money":
+        return fmt_money(v, result.currency)
+    if kind == "money2":
+        return fmt_money(v, result.currency, 2)
+    if kind == "percent":
+        return fmt_percent(v)
+    if kind == "month":
+        return "never" if math.isnan(v) else f"month {int(v)}"
+    if kind == "count":
+        return fmt_money(v)
+    return "n/a" if math.isnan(v) else f"{v:,.1f}"
+
+
+def _per_segment(s: Scenario, text: Callable[[Any], str]) -> str:
+    if len(s.segments) == 1:
+        return text(s.segments[0])
+    return "\n".join(f"{seg.name}: {text(seg)}" for seg in s.segments)
+
+
+def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
+    """The assumptions that move the result most, as (label, text) pairs.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n  churn_annual: 0.1\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> dict(assumptions(s))["Customer churn per year"]
+        '10%'
+    """
+    from .analysis import starting_seats
+
+    s, cur = scenario, scenario.currency
+    ch = s.channel
+    if ch.model == "indirect":
+        channel = (f"Indirect: distributor keeps {fmt_percent(ch.indirect.distributor_margin)}"
+                   f" of list" + (f" + {fmt_money(ch.indirect.distributor_fee_per_month, cur)}"
+                                  "/month" if ch.indirect.distributor_fee_per_month else ""))
+    else:
+        plan = (s.support.vendor_plan or "none").replace("_", " ")
+        channel = f"Direct: Microsoft support plan {plan}"
+    customers = sum(seg.customers_at_start for seg in s.segments)
+    tiers = ", ".join(f"{name} {fmt_money(t.price_per_seat_month, cur, 2)}"
+                      for name, t in s.support.tiers.items()) or "none"
+
+    def terms(seg: Any) -> str:
+        m = seg.term_mix
+        return (f"{fmt_percent(m['monthly'], 0)} monthly, "
+                f"{fmt_percent(m['annual_billed_monthly'], 0)} annual billed monthly, "
+                f"{fmt_percent(m['annual_upfront'], 0)} annual upfront")
+
+    return [
+        ("Channel", channel),
+        ("Partner discount on list", fmt_percent(ch.partner_discount)),
+        ("Horizon", f"{s.horizon_months} months from {s.start_month:%b %Y}"),
+        ("Book at start", f"{customers:,.0f} customers, {starting_seats(s):,.0f} seats"),
+        ("New customers per month",
+         _per_segment(s, lambda seg: f"{seg.new_customers_per_month:,.2f}")),
+        ("Customer churn per year", _per_segment(s, lambda seg: fmt_percent(seg.churn_annual,
+                                                                            0))),
+        ("Seat growth per customer per year",
+         _per_segment(s, lambda seg: fmt_percent(seg.seat_growth_annual, 0))),
+        ("Term mix", _per_segment(s, terms)),
+        ("Support price per seat per month", tiers),
+        ("Support labour", f"{fmt_money(s.support.labor_rate_per_hour, cur, 2)}/hour at "
+                           f"{fmt_percent(s.support.utilization, 0)} utilisation"),
+        ("Acquisition cost per new customer",
+         fmt_money(s.costs.acquisition_cost_per_customer, cur)),
+        ("Discount rate for NPV", fmt_percent(s.discount_rate_annual)),
+    ]
+
+
+def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Every leaf of a nested mapping/list as (dotted path, value), the paths
+    ``Scenario.with_overrides`` takes; an empty list or mapping is one leaf.
+
+    Example:
+        >>> list(flatten({"a": {"b": 1}, "s": [{"c": 2}], "e": []}))
+        [('a.b', 1), ('s.0.c', 2), ('e', [])]
+    """
+    if isinstance(value, Mapping) and value:
+        for k, v in value.items():
+            yield from flatten(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(value, list | tuple) and value:
+        for i, v in enumerate(value):
+            yield from flatten(v, f"{prefix}.{i}" if prefix else str(i))
+    else:
+        yield prefix, value
+
+
+def inputs_table(runs: list[Run]) -> pd.DataFrame:
+    """Every scenario key (dotted path) and its value, one column per run (keys of all runs,
+    in the order they first appear; a key a run lacks is None)."""
+    columns: dict[str, dict[str, Any]] = {}
+    keys: list[str] = []
+    for run in runs:
+        values = dict(flatten(run.scenario.model_dump(mode="json")))
+        columns[run.name] = values
+        keys.extend(k for k in values if k not in keys)
+    return pd.DataFrame({name: [vals.get(k) for k in keys] for name, vals in columns.items()},
+                        index=pd.Index(keys, name="key"), dtype=object)
+
+
+def comparison_table(source: Source) -> pd.DataFrame:
+    """Headline figures of every run side by side, as text (``batch.comparison_display``)."""
+    from .batch import _row, comparison_display
+    from .cli import summary_to_json
+
+    rows = [_row(r.name, json.loads(summary_to_json(r.result))) for r in source.runs]
+    return comparison_display(pd.DataFrame(rows).set_index("run"))
+
+
+# --------------------------------------------------------------------------------------------
+# Charts (cspmodel.plots, one style) as PNG
+# --------------------------------------------------------------------------------------------
+def _png(fig: Any, dpi: int = 150) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _use_agg() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+
+
+def scenario_charts(run: Run) -> list[tuple[str, bytes]]:
+    """The key charts of one scenario, (slide title, PNG): profit and cash, where the money
+    goes, the same book through both channels, support tiers (when any is sold)."""
+    from . import analysis, plots
+
+    _use_agg()
+    charts = [("Profit and cash", _png(plots.profit_and_cash(run.result))),
+              ("Where the money goes", _png(plots.waterfall(run.result)))]
+    both = analysis.both_channels(run.scenario)
+    charts.append(("Direct or indirect?", _png(plots.channels_side_by_side(both))))
+    margins = analysis.support_tier_margins(run.result)
+    if len(margins):
+        charts.append(("Support plans", _png(plots.support_tiers(margins, run.result.currency))))
+    return charts
+
+
+def batch_chart(source: Source) -> bytes:
+    """The overview chart of a batch (``plots.batch_overview``) as PNG."""
+    from .batch import _row
+    from .cli import summary_to_json
+    from .plots import batch_overview
+
+    _use_agg()
+    rows = [_row(r.name, json.loads(summary_to_json(r.result))) for r in source.runs]
+    table = pd.DataFrame(rows).set_index("run")
+    best = table.loc[table["npv"].astype(float).idxmax(), "name"]
+    title = (f"{best} has the highest NPV of cash" if len(table) > 1
+             else f"{best} at a glance")
+    return _png(batch_overview(table, title=title))
+
+
+# --------------------------------------------------------------------------------------------
+# xlsx
+# --------------------------------------------------------------------------------------------
+COUNT_COLUMNS = {"customers", "new_customers", "churned_customers", "seats"}
+
+
+def money_format(currency: str, decimals: int = 0) -> str:
+    """An Excel number format with the currency and thousands separators, negatives in red.
+
+    Example:
+        >>> money_format("EUR")
+        '#,##0 "EUR";[Red]-#,##0 "EUR"'
+    """
+    body = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return f'{body} "{currency}";[Red]-{body} "{currency}"'
+
+
+def _number_format(kind: str, currency: str) -> str:
+    return {"money": money_format(currency), "money2": money_format(currency, 2),
+            "percent": "0.0%", "month": "0", "count": "#,##0", "number": "#,##0.0"}[kind]
+
+
+def _cell_value(v: Any) -> Any:
+    if isinstance(v, float | np.floating) and math.isnan(float(v)):
+        return None
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _style_header(ws: Any, row: int, ncols: int) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    for c in range(1, ncols + 1):
+        cell = ws.cell(row=row, column=c)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor=NAVY)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+
+
+def _widths(ws: Any, widths: Mapping[int, float]) -> None:
+    """Column widths, and printing: landscape, the width of one page."""
+    from openpyxl.utils import get_column_letter
+
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:1"
+
+    for col, w in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = w
+
+
+def _sheet_name(text: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "-", text)[:31]
+    name, n = base, 1
+    while name.lower() in used:
+        n += 1
+        name = f"{base[:27]} ({n})"
+    used.add(name.lower())
+    return name
+
+
+def workbook_bytes(source: Source) -> bytes:
+    """The Excel workbook of a source (see the module docstring)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    used: set[str] = set()
+    first = True
+
+    def sheet(title: str) -> Any:
+        nonlocal first
+        if first:
+            ws = wb.active
+            ws.title = _sheet_name(title, used)
+            first = False
+            return ws
+        return wb.create_sheet(_sheet_name(title, used))
+
+    runs = source.runs
+    if source.kind == "batch":
+        _comparison_sheet(sheet("Comparison"), runs)
+    _summary_sheet(sheet("Summary"), runs)
+    _inputs_sheet(sheet("Inputs"), runs)
+    for run in runs:
+        title = "Monthly" if len(runs) == 1 else f"Monthly {run.name}"
+        _monthly_sheet(sheet(title), run)
+    wb.properties.title = source.title
+    wb.properties.creator = "cspmodel"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _comparison_sheet(ws: Any, runs: list[Run]) -> None:
+    keys = [k for k, _l, _k in HEADLINE_ROWS]
+    header = ["Scenario", "Channel", "Currency", *[LABEL[k] for k in keys], "Warnings"]
+    ws.append(header)
+    _style_header(ws, 1, len(header))
+    for i, run in enumerate(runs, start=2):
+        ws.append([run.scenario.name, run.scenario.channel.model, run.result.currency,
+                   *[_cell_value(run.result.summary[k]) for k in keys],
+                   len(run.result.warnings)])
+        for j, k in enumerate(keys, start=4):
+            ws.cell(row=i, column=j).number_format = _number_format(KIND[k], run.result.currency)
+    ws.freeze_panes = "B2"
+    _widths(ws, {1: 34, 2: 10, 3: 10, **{j: 17 for j in range(4, len(header) + 1)}})
+    ws.row_dimensions[1].height = 45
+
+
+def _summary_sheet(ws: Any, runs: list[Run]) -> None:
+    header = ["Figure", "Key", *[r.scenario.name for r in runs]]
+    ws.append(header)
+    _style_header(ws, 1, len(header))
+    for i, (key, label, kind) in enumerate(HEADLINE_ROWS, start=2):
+        ws.append([label, key, *[_cell_value(r.result.summary[key]) for r in runs]])
+        for j, r in enumerate(runs, start=3):
+            ws.cell(row=i, column=j).number_format = _number_format(kind, r.result.currency)
+    n = len(HEADLINE_ROWS) + 3
+    ws.cell(row=n, column=1, value="Empty cell: no value (e.g. never breaks even). Money in "
+                                   "each scenario's currency over its whole horizon.")
+    ws.freeze_panes = "C2"
+    ws.row_dimensions[1].height = 32
+    _widths(ws, {1: 42, 2: 24, **{j: 22 for j in range(3, len(header) + 1)}})
+
+
+def _inputs_sheet(ws: Any, runs: list[Run]) -> None:
+    table = inputs_table(runs)
+    header = ["Key (dotted path)", *[r.scenario.name for r in runs]]
+    ws.append(header)
+    _style_header(ws, 1, len(header))
+    for key, row in table.iterrows():
+        values = []
+        for v in row.tolist():
+            if isinstance(v, list | dict):
+                v = "(none)" if not v else json.dumps(v)
+            values.append(v)
+        ws.append([key, *values])
+    ws.freeze_panes = "B2"
+    ws.row_dimensions[1].height = 32
+    _widths(ws, {1: 52, **{j: 24 for j in range(2, len(header) + 1)}})
+
+
+def _monthly_sheet(ws: Any, run: Run) -> None:
+    m = run.result.monthly
+    cur = run.result.currency
+    header = ["Month", *[f"{c.replace('_', ' ').capitalize()}" +
+                         ("" if c in COUNT_COLUMNS else f" ({cur})") for c in m.columns]]
+    ws.append(header)
+    _style_header(ws, 1, len(header))
+    money = money_format(cur)
+    for i, (period, row) in enumerate(m.iterrows(), start=2):
+        ws.append([period.to_timestamp().date(), *[_cell_value(v) for v in row.tolist()]])
+        ws.cell(row=i, column=1).number_format = "mmm yyyy"
+        for j, col in enumerate(m.columns, start=2):
+            ws.cell(row=i, column=j).number_format = "#,##0.0" if col in COUNT_COLUMNS else money
+    ws.freeze_panes = "B2"
+    ws.row_dimensions[1].height = 45
+    _widths(ws, {1: 11, **{j: 15 for j in range(2, len(header) + 1)}})
+
+
+# --------------------------------------------------------------------------------------------
+# pptx
+# --------------------------------------------------------------------------------------------
+SLIDE_W, SLIDE_H = 13.333, 7.5  # inches, 16:9
+
+
+def deck_bytes(source: Source) -> bytes:
+    """The PowerPoint deck of a source (see the module docstring)."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
+    when = dt.date.today().strftime("%d %B %Y")
+    if source.kind == "scenario":
+        run = source.runs[0]
+        s = run.scenario
+        sub = (f"{s.description}\n" if s.description else "") + (
+            f"{s.channel.model.capitalize()} CSP · {s.horizon_months} months from "
+            f"{s.start_month:%B %Y} · {s.currency}\nProduced {when} with cspmodel")
+        _title_slide(prs, s.name, sub)
+        _tiles_slide(prs, run, "Headline figures", _headline_title(run))
+        charts = scenario_charts(run)
+        for title, png in charts[:2]:
+            _picture_slide(prs, title, png)
+        _picture_slide(prs, charts[2][0], charts[2][1])
+        from .analysis import both_channels
+        from .notebook import compare_table
+
+        both = both_channels(s)
+        table = compare_table({"Indirect": both["indirect"], "Direct": both["direct"]})
+        table = table.loc[[LABEL[k] for k in CHANNEL_ROWS]]
+        _table_slide(prs, "The same book through each channel", table.reset_index().rename(
+            columns={"index": "Figure"}), col_widths=[5.2, 3.2, 3.2], font=16)
+        for title, png in charts[3:]:
+            _picture_slide(prs, title, png)
+    else:
+        names = ", ".join(r.scenario.name for r in source.runs)
+        _title_slide(prs, source.title, f"{_count(source)}: {names}\n"
+                                        f"Produced {when} with cspmodel")
+        table = comparison_table(source).set_index("Scenario").T
+        table = table.reset_index().rename(columns={"index": "Figure"})
+        n = len(source.runs)
+        _table_slide(prs, "Headline figures over each scenario's horizon", table,
+                     col_widths=[3.4] + [min(3.0, 9.3 / n)] * n,
+                     font=14 if n <= 3 else (12 if n <= 5 else 10))
+        _picture_slide(prs, "At a glance", batch_chart(source))
+        from . import plots
+
+        _use_agg()
+        for run in source.runs:
+            _tiles_slide(prs, run, run.scenario.name, _headline_title(run))
+            _picture_slide(prs, f"{run.scenario.name}: profit and cash",
+                           _png(plots.profit_and_cash(run.result)))
+    _assumptions_slide(prs, source)
+    buf = io.BytesIO()
+    prs.save(buf)
+    return buf.getvalue()
+
+
+def _count(source: Source) -> str:
+    n = len(source.runs)
+    return f"{n} scenario" + ("" if n == 1 else "s")
+
+
+def _headline_title(run: Run) -> str:
+    s = run.result.summary
+    return (f"{figure_text(run.result, 'revenue')} of revenue over {run.scenario.horizon_months}"
+            f" months at a {fmt_percent(float(s['operating_margin']))} operating margin")
+
+
+def _rgb(hex_color: str) -> Any:
+    from pptx.dml.color import RGBColor
+
+    return RGBColor.from_string(hex_color)
+
+
+def _title_slide(prs: Any, title: str, subtitle: str) -> None:
+    from pptx.util import Pt
+
+    slide = prs.slides.add_slide(prs.slide_layouts[0])
+    slide.shapes.title.text = title
+    slide.shapes.title.text_frame.paragraphs[0].font.color.rgb = _rgb(NAVY)
+    slide.shapes.title.text_frame.paragraphs[0].font.bold = True
+    body = slide.placeholders[1]
+    body.text = subtitle
+    for p in body.text_frame.paragraphs:
+        p.font.size = Pt(20)
+
+
+def _titled(prs: Any, title: str) -> Any:
+    from pptx.util import Inches, Pt
+
+    slide = prs.slides.add_slide(prs.slide_layouts[5])  # title only
+    t = slide.shapes.title
+    t.left, t.top, t.width, t.height = Inches(0.5), Inches(0.25), Inches(SLIDE_W - 1), Inches(1.0)
+    t.text = title
+    p = t.text_frame.paragraphs[0]
+    p.font.size, p.font.bold, p.font.color.rgb = Pt(28), True, _rgb(NAVY)
+    return slide
+
+
+def _tiles_slide(prs: Any, run: Run, title: str, subtitle: str) -> None:
+    from pptx.enum.shapes import MSO_SHAPE
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Inches, Pt
+
+    slide = _titled(prs, title)
+    sub = slide.shapes.add_textbox(Inches(0.5), Inches(1.15), Inches(SLIDE_W - 1), Inches(0.5))
+    sub.text_frame.text = subtitle
+    sub.text_frame.paragraphs[0].font.size = Pt(20)
+    sub.text_frame.paragraphs[0].alignment = PP_ALIGN.CENTER
+    cols, w, h, gap = 4, 2.9, 2.2, 0.2
+    left0 = (SLIDE_W - cols * w - (cols - 1) * gap) / 2
+    for i, key in enumerate(TILES):
+        r, c = divmod(i, cols)
+        box = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Inches(left0 + c * (w + gap)),
+                                     Inches(1.85 + r * (h + gap)), Inches(w), Inches(h))
+        box.fill.solid()
+        box.fill.fore_color.rgb = _rgb("EEF3F8")
+        box.line.color.rgb = _rgb(NAVY)
+        tf = box.text_frame
+        tf.word_wrap = True
+        tf.margin_left = tf.margin_right = Inches(0.05)
+        p = tf.paragraphs[0]
+        p.text = TILE_LABELS[key]
+        p.font.size, p.font.color.rgb = Pt(16), _rgb("444444")
+        q = tf.add_paragraph()
+        q.text = figure_text(run.result, key)
+        q.font.size, q.font.bold, q.font.color.rgb = Pt(19), True, _rgb(NAVY)
+        p.alignment = q.alignment = PP_ALIGN.CENTER
+    if run.result.warnings:
+        note = slide.shapes.add_textbox(Inches(0.5), Inches(6.7), Inches(SLIDE_W - 1),
+                                        Inches(0.6))
+        note.text_frame.word_wrap = True
+        note.text_frame.text = f"Warning: {run.result.warnings[0]}" + (
+            f" (and {len(run.result.warnings) - 1} more)" if len(run.result.warnings) > 1
+            else "")
+        note.text_frame.paragraphs[0].font.size = Pt(12)
+        note.text_frame.paragraphs[0].font.color.rgb = _rgb("B00020")
+
+
+def _picture_slide(prs: Any, title: str, png: bytes) -> None:
+    from PIL import Image
+    from pptx.util import Inches
+
+    slide = _titled(prs, title)
+    with Image.open(io.BytesIO(png)) as im:
+        ratio = im.width / im.height
+    box_w, box_h, top = SLIDE_W - 1.0, SLIDE_H - 1.5, 1.3
+    w = min(box_w, box_h * ratio)
+    h = w / ratio
+    slide.shapes.add_picture(io.BytesIO(png), Inches((SLIDE_W - w) / 2), Inches(top),
+                             Inches(w), Inches(h))
+
+
+def _table_slide(prs: Any, title: str, table: pd.DataFrame, col_widths: list[float],
+                 font: int = 13, align_numbers: bool = True) -> None:
+    from pptx.util import Inches, Pt
+
+    slide = _titled(prs, title)
+    rows, cols = len(table) + 1, len(table.columns)
+    total = sum(col_widths)
+    left = max(0.3, (SLIDE_W - total) / 2)
+    shape = slide.shapes.add_table(rows, cols, Inches(left), Inches(1.4), Inches(total),
+                                   Inches(0.4 * rows))
+    tbl = shape.table
+    for j, w in enumerate(col_widths):
+        tbl.columns[j].width = Inches(w)
+    for r in tbl.rows:
+        r.height = Inches(0.22 + font / 72 * 1.2)  # grows with the text it holds
+    for j, col in enumerate(table.columns):
+        _set_cell(tbl.cell(0, j), str(col), Pt(font), bold=True)
+    for i, (_, row) in enumerate(table.iterrows(), start=1):
+        for j, v in enumerate(row.tolist()):
+            _set_cell(tbl.cell(i, j), str(v), Pt(font),
+                      right=align_numbers and j > 0 and _numeric_text(str(v)))
+
+
+def _numeric_text(text: str) -> bool:
+    return bool(re.search(r"\d", text))
+
+
+def _set_cell(cell: Any, text: str, size: Any, bold: bool = False, right: bool = False) -> None:
+    from pptx.enum.text import PP_ALIGN
+
+    cell.text = text
+    for p in cell.text_frame.paragraphs:
+        p.font.size = size
+        p.font.bold = bold
+        if right:
+            p.alignment = PP_ALIGN.RIGHT
+
+
+def _assumptions_slide(prs: Any, source: Source) -> None:
+    per_run = [dict(assumptions(r.scenario)) for r in source.runs]
+    labels = [label for label, _ in assumptions(source.runs[0].scenario)]
+    data = {"Assumption": labels}
+    for run, values in zip(source.runs, per_run, strict=True):
+        data[run.scenario.name] = [values[label] for label in labels]
+    table = pd.DataFrame(data)
+    n = len(source.runs)
+    lines = sum(max(str(v).count("\n") + 1 for v in row) for row in table.itertuples())
+    font = 12 if n == 1 and lines <= 24 else (10 if lines <= 24 and n <= 3 else 8)
+    first = 3.2 if n > 1 else 4.2
+    rest = min(8.0, (SLIDE_W - 0.6 - first) / n)
+    _table_slide(prs, "Assumptions that matter", table, [first] + [rest] * n, font=font,
+                 align_numbers=False)
+
+
+# --------------------------------------------------------------------------------------------
+# html and slides
+# --------------------------------------------------------------------------------------------
+def _executed_notebook(run: Run) -> tuple[Any, str]:
+    """Run the scenario report notebook for one scenario file (as the batch does) and return
+    the executed notebook and its HTML page (no code)."""
+    import nbformat
+
+    from . import batch
+
+    tmp = Path(tempfile.mkdtemp(prefix=".cspmodel-report-"))
+    try:
+        jobs, failed = batch.prepare([Path(run.source)], {}, batch.DEFAULT_NOTEBOOK, tmp,
+                                     batch.pick_kernel(), batch.DEFAULT_CELL_TIMEOUT,
+                                     batch.DEFAULT_RETRIES)
+        if failed:
+            raise RenderError(failed[0].error or "the scenario is invalid")
+        outcome = batch.execute_job(jobs[0])
+        if not outcome.ok:
+            raise RenderError(f"the report notebook failed for {run.source}: {outcome.error}")
+        folder = tmp / jobs[0].name
+        nb = nbformat.read(folder / "report.ipynb", as_version=4)
+        page = (folder / "report.html").read_text(encoding="utf-8")
+        return nb, page
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+_LINK = re.compile(r"""(href|src)=(['"])([^'"#][^'"]*)\2""")
+
+
+def rebase_links(page: str, page_dir: Path, out_dir: Path) -> str:
+    """Relative links of a page written in ``page_dir`` rewritten for a copy in ``out_dir``.
+
+    Example:
+        >>> rebase_links("<a href='a/report.html'>", Path("/b"), Path("/c"))
+        "<a href='../b/a/report.html'>"
+    """
+    def fix(m: re.Match[str]) -> str:
+        target = m.group(3)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("/"):
+            return m.group(0)
+        new = os.path.relpath(page_dir.resolve() / target, out_dir.resolve())
+        return f"{m.group(1)}={m.group(2)}{Path(new).as_posix()}{m.group(2)}"
+
+    if page_dir.resolve() == out_dir.resolve():
+        return page
+    return _LINK.sub(fix, page)
+
+
+def html_page(source: Source, out: Path) -> str:
+    """The report page: the scenario's report notebook without code, or the batch's
+    comparison page."""
+    if source.kind == "scenario":
+        _nb, page = _executed_notebook(source.runs[0])
+        return page.replace('<div class="cspmodel-back"><a href="../index.html">&larr; All '
+                            "scenarios</a></div>", "", 1)
+    index = source.path / "index.html"
+    if not index.is_file():
+        raise SourceError(f"{source.path}: no index.html; run `cspmodel batch` again")
+    return rebase_links(index.read_text(encoding="utf-8"), source.path, out.parent)
+
+
+def _slide_notebook(source: Source) -> Any:
+    """One notebook holding every slide: for a batch a title, the comparison and its chart,
+    then each scenario's executed report notebook; for a scenario, its executed notebook."""
+    import base64
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    if source.kind == "scenario":
+        nb, _page = _executed_notebook(source.runs[0])
+        return nb
+    merged = new_notebook(metadata={"title": source.title})
+    names = ", ".join(r.scenario.name for r in source.runs)
+    merged.cells.append(new_markdown_cell(f"# {source.title}\n\n{_count(source)}: "
+                                          f"{names}"))
+    table = comparison_table(source)
+    merged.cells.append(new_markdown_cell("## Headline figures over each scenario's horizon"))
+    cell = new_code_cell("")
+    cell.outputs = [new_output("display_data", data={"text/html": table.to_html(index=False)})]
+    merged.cells.append(cell)
+    merged.cells.append(new_markdown_cell("## At a glance"))
+    chart = new_code_cell("")
+    chart.outputs = [new_output("display_data", data={
+        "image/png": base64.b64encode(batch_chart(source)).decode("ascii")})]
+    merged.cells.append(chart)
+    for i, c in enumerate(merged.cells):
+        c.metadata["slideshow"] = {"slide_type": "slide" if c.cell_type == "markdown"
+                                   and c.source.startswith("#") else "-"}
+        c.id = f"batch-{i}"
+    for run in source.runs:
+        path = source.path / run.name / "report.ipynb"
+        if not path.is_file():
+            raise SourceError(f"{source.path}: run {run.name!r} has no report.ipynb; run "
+                              "`cspmodel batch` again")
+        nb = nbformat.read(path, as_version=4)
+        for i, c in enumerate(nb.cells):
+            c.id = f"{run.name}-{i}"[:64]
+            merged.cells.append(c)
+    return merged
+
+
+def slide_defaults(nb: Any) -> Any:
+    """Slide metadata where a cell has none: a code cell without output is skipped (imports,
+    papermill's injected parameters), any other cell continues the current slide."""
+    for c in nb.cells:
+        if c.cell_type == "code" and not c.get("outputs"):
+            c.metadata["slideshow"] = {"slide_type": "skip"}
+        c.metadata.setdefault("slideshow", {"slide_type": "-"})
+    return nb
+
+
+def reveal_assets() -> dict[str, str]:
+    """reveal.js (script, core style and the white theme) from the ``sphinx-revealjs``
+    package, to be written into the slides page so it opens offline."""
+    spec = importlib.util.find_spec("sphinx_revealjs")
+    if spec is None or not spec.submodule_search_locations:
+        raise RenderError("slides need reveal.js from the sphinx-revealjs package: "
+                          "pip install sphinx-revealjs (make setup installs it)")
+    base = Path(next(iter(spec.submodule_search_locations))) / "_static" / "revealjs"
+    files = {"js": base / "dist" / "reveal.js", "css": base / "dist" / "reveal.css",
+             "theme": base / "dist" / "theme" / "white.css"}
+    missing = [str(p) for p in files.values() if not p.is_file()]
+    if missing:
+        raise RenderError(f"reveal.js files missing from sphinx-revealjs: {', '.join(missing)}")
+    text = {k: p.read_text(encoding="utf-8") for k, p in files.items()}
+    text["js"] = text["js"].replace("</script", "<\\/script")
+    text["css"] = text["css"].replace("</style", "<\\/style")
+    text["theme"] = text["theme"].replace("</style", "<\\/style")
+    return text
+
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def slides_page(source: Source) -> str:
+    """The reveal.js slides: one HTML file without code, reveal.js inside it."""
+    from nbconvert import SlidesExporter
+
+    nb = slide_defaults(_slide_notebook(source))
+    exporter = SlidesExporter(template_name="cspmodel_slides",
+                              extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
+                              exclude_input_prompt=True, exclude_output_prompt=True,
+                              reveal_scroll=True, reveal_transition="none")
+    body, _ = exporter.from_notebook_node(nb, resources={
+        "metadata": {"name": source.title}, "cspmodel_reveal": reveal_assets()})
+    return body
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+def render(source: Source, fmt: str, out: Path) -> bytes:
+    """The file's content for ``fmt``."""
+    if fmt == "html":
+        return html_page(source, out).encode("utf-8")
+    if fmt == "slides":
+        return slides_page(source).encode("utf-8")
+    if fmt == "pptx":
+        return deck_bytes(source)
+    if fmt == "xlsx":
+        return workbook_bytes(source)
+    raise SourceError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def write_report(source: Source, fmt: str, out: str | os.PathLike[str] | None = None) -> Path:
+    """Write the report of ``source`` in ``fmt`` to ``out`` (default
+    :meth:`Source.default_out`) in one step (a temporary file, then a rename); a file written
+    into a batch folder is linked from its index.html. Returns the file written."""
+    if fmt not in FORMATS:
+        raise SourceError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    target = Path(out) if out is not None else source.default_out(fmt)
+    if target.is_dir():
+        raise SourceError(f"--out {target}: is a folder; name a file")
+    data = render(source, fmt, target)
+    atomic_write_bytes(target, data)
+    if source.kind == "batch" and target.parent.resolve() == source.path.resolve():
+        link_in_index(source.path)
+    return target
+
+
+DOWNLOADS_START, DOWNLOADS_END = "<!-- cspmodel:downloads -->", "<!-- /cspmodel:downloads -->"
+
+
+def link_in_index(folder: Path) -> None:
+    """List the presentation files present in a batch folder at the top of its index.html
+    (replacing an earlier list), so the page links the slides, deck and workbook."""
+    index = folder / "index.html"
+    if not index.is_file():
+        return
+    page = index.read_text(encoding="utf-8")
+    links = [f"<a href='{html.escape(f'{BATCH_STEM}{SUFFIXES[fmt]}')}'>{LABELS[fmt]}</a>"
+             for fmt in ("slides", "pptx", "xlsx")
+             if (folder / f"{BATCH_STEM}{SUFFIXES[fmt]}").is_file()]
+    block = ""
+    if links:
+        block = (f"{DOWNLOADS_START}<p class='meta'><b>To present:</b> "
+                 + " &middot; ".join(links) + f"</p>{DOWNLOADS_END}")
+    if DOWNLOADS_START in page and DOWNLOADS_END in page:
+        a = page.index(DOWNLOADS_START)
+        b = page.index(DOWNLOADS_END) + len(DOWNLOADS_END)
+        page = page[:a] + block + page[b:]
+    elif "</h1>" in page:
+        page = page.replace("</h1>", "</h1>" + block, 1)
+    else:
+        return
+    atomic_write_text(index, page)
+
+
+# --------------------------------------------------------------------------------------------
+# Command line: registered in cli.py as ``cspmodel report``
+# --------------------------------------------------------------------------------------------
+def _click_command():  # noqa: ANN202 - builds the click command
+    import click
+
+    @click.command("report")
+    @click.argument("source", metavar="SOURCE")
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
+                  help="html: the report page; slides: reveal.js slides; pptx: PowerPoint; "
+                       "xlsx: Excel.")
+    @click.option("--out", type=click.Path(), default=None,
+                  help="File to write [default: <scenario>.<ext> here, or "
+                       "DIR/cspmodel.<ext> for a batch folder].")
+    def report(source: str, fmt: str, out: str | None) -> None:
+        """Present SOURCE (a scenario file, or a batch output folder made by `cspmodel batch
+        ... --out DIR`) as a report page, slides, a PowerPoint deck or an Excel workbook.
+        Exit 2 for a bad SOURCE or format, 1 when the report could not be made."""
+        from .cli import UserError
+
+        try:
+            src = load_source(source)
+        except ScenarioError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            raise SystemExit(2) from None
+        except SourceError as exc:
+            raise UserError(str(exc)) from None
+        try:
+            written = write_report(src, fmt, out)
+        except SourceError as exc:
+            raise UserError(str(exc)) from None
+        except RenderError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            raise SystemExit(1) from None
+        click.echo(f"Wrote {written} ({LABELS[fmt]})")
+
+    return report
+
+
+report_command = _click_command()
