@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup test report bench docs lint validate clean dashboard lab browser
+.PHONY: help setup test report bench docs lint validate clean dashboard lab browser chromium-if-possible
 
 help:
 	@echo "make report   run the main job on scenarios/ (sets up .venv on first use)"
@@ -40,6 +40,10 @@ report: $(STAMP)
 	@$(BIN)/python -m jupyter kernelspec list 2>/dev/null | grep -q '^ *cspmodel ' || \
 		$(BIN)/python -m ipykernel install --sys-prefix --name cspmodel --display-name "cspmodel (Python 3)" >/dev/null
 	$(BIN)/cspmodel batch scenarios/ --out build/report
+	$(BIN)/cspmodel report build/report --format slides
+	$(BIN)/cspmodel report build/report --format pptx
+	$(BIN)/cspmodel report build/report --format xlsx
+	@echo "Open build/report/index.html: the comparison, each scenario's report, the slides, the deck and the workbook."
 
 # one core, one thread: the figures the issues' targets are stated for
 bench: $(STAMP)
@@ -66,6 +70,9 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	      echo "could not install chromium: the browser test will be skipped"; \
 	  else echo "no chromium and no way to install it (needs apt-get as root): the browser test will be skipped"; fi; }
+
+# the name the report's browser tests were written with: the same guarded install as browser
+chromium-if-possible: browser
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

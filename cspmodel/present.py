@@ -267,9 +267,8 @@ def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
 
     def terms(seg: Any) -> str:
         m = seg.term_mix
-        return (f"{fmt_percent(m['monthly'], 0)} monthly, "
-                f"{fmt_percent(m['annual_billed_monthly'], 0)} annual billed monthly, "
-                f"{fmt_percent(m['annual_upfront'], 0)} annual upfront")
+        return (f"{fmt_percent(m['monthly'], 0)} / {fmt_percent(m['annual_billed_monthly'], 0)}"
+                f" / {fmt_percent(m['annual_upfront'], 0)}")
 
     return [
         ("Channel", channel),
@@ -282,7 +281,7 @@ def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
                                                                             0))),
         ("Seat growth per customer per year",
          _per_segment(s, lambda seg: fmt_percent(seg.seat_growth_annual, 0))),
-        ("Term mix", _per_segment(s, terms)),
+        ("Term mix: monthly / annual billed monthly / annual upfront", _per_segment(s, terms)),
         ("Support price per seat per month", tiers),
         ("Support labour", f"{fmt_money(s.support.labor_rate_per_hour, cur, 2)}/hour at "
                            f"{fmt_percent(s.support.utilization, 0)} utilisation"),
