@@ -293,6 +293,13 @@ def arrears_weights(days: np.ndarray, horizon: int) -> np.ndarray:
     return (1.0 - frac) * (m < whole) + frac * (m < whole + 1)
 
 
+def _mm(x: np.ndarray, prices: np.ndarray) -> np.ndarray:
+    """``x @ prices`` over the last axis as one 2-D matrix product ((P*S, Q) @ (Q, K)), not a
+    batch of P small ones: the same sums, far fewer calls."""
+    lead = x.shape[:-1]
+    return (x.reshape(-1, x.shape[-1]) @ prices).reshape(lead + (prices.shape[1],))
+
+
 def _priced_by_block(C: np.ndarray, Su: np.ndarray, A: np.ndarray, adds: np.ndarray,
                      bill_mb: np.ndarray, flex: np.ndarray | None, one_minus_pd: np.ndarray,
                      months_left: np.ndarray, qu: int, locked: np.ndarray,
@@ -304,20 +311,20 @@ def _priced_by_block(C: np.ndarray, Su: np.ndarray, A: np.ndarray, adds: np.ndar
     figures as the stack, summed in another order (rounding)."""
     MB, U = slice(0, 1 + N_PHASES), slice(1 + N_PHASES, N_COHORTS)
     L_mb, L_u = locked[:, MB].T, locked[:, U].T  # (13, K), (12, K)
-    v_bill = bill_mb @ L_mb
-    v_c = C[:, :, MB] @ L_mb
-    u0 = ((C[:, :, U] - A[:, :, U]) * one_minus_pd[:, :, None] + A[:, :, U]) @ L_u
+    v_bill = _mm(bill_mb, L_mb)
+    v_c = _mm(C[:, :, MB], L_mb)
+    u0 = _mm((C[:, :, U] - A[:, :, U]) * one_minus_pd[:, :, None] + A[:, :, U], L_u)
     added = adds[:, :, U] * months_left[U]  # additions prorated to the term's end
     added[:, :, qu - (1 + N_PHASES)] = 0.0  # the renewing upfront cohort bills a full year
-    u_add = added @ L_u
-    u_c = C[:, :, U] @ L_u
+    u_add = _mm(added, L_u)
+    u_c = _mm(C[:, :, U], L_u)
     renew_year = (12.0 * C[:, :, qu])[:, :, None] * locked[None, None, :, qu]  # (P, S, K)
     priced = np.empty(v_bill.shape[:2] + (6, v_bill.shape[2]))
     priced[:, :, 0] = v_bill + u0
     priced[:, :, 1] = v_bill + u_add + renew_year * one_minus_pd[:, :, None]
     priced[:, :, 2] = v_bill + u_c
-    priced[:, :, 3] = 0.0 if flex is None else np.where(
-        flex, C[:, :, MB] - Su[:, :, MB], 0.0) @ L_mb
+    priced[:, :, 3] = 0.0 if flex is None else _mm(np.where(
+        flex, C[:, :, MB] - Su[:, :, MB], 0.0), L_mb)
     priced[:, :, 4] = v_c + u_c
     priced[:, :, 5] = v_c + u_add + renew_year
     billed_units = np.concatenate([bill_mb, added], axis=2)
@@ -368,7 +375,6 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
     q_share[:, :, 0] = t_m
     q_share[:, :, 1:13] = (t_b / 12.0)[:, :, None]
     q_share[:, :, 13:] = (t_u / 12.0)[:, :, None]
-    new_share = np.zeros((P, S, Q))  # filled per month (phase of the month)
 
     N = n0[:, :, None] * q_share
     Su = N * spc[:, :, None]
@@ -380,8 +386,6 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
     disc = inp.partner_discount  # (K,)
     dm = com("distributor_margin")  # (P, 1)
     flex = inp.flexible[None, :, None]  # (1, S, 1)
-    mb = (IS_M | IS_B)[None, None, :]
-    u_mask = IS_U[None, None, :]
 
     tier_price = seg("tier_price_per_seat_month")
     tps = seg("tier_tickets_per_seat_month")
@@ -431,14 +435,15 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
         k_month = np.zeros((P, S, K, len(PRODUCT_LINES)))
         s_month = np.zeros((P, S, len(SEGMENT_LINES)))
     out_c = np.zeros((P, len(COMPANY_LINES), H))
-    customers = np.zeros((P, S, H))
-    seats = np.zeros((P, S, H))
-    new_c = np.zeros((P, S, H))
-    churned_c = np.zeros((P, S, H))
-    billings = np.zeros((P, S, H))
-    vendor_b = np.zeros((P, H))
-    collectible_now = np.zeros((P, H))
-    collectible_inv = np.zeros((P, H))
+    # the per-segment series are filled month-first (contiguous writes), months last at the end
+    customers = np.zeros((H, P, S))
+    seats = np.zeros((H, P, S))
+    new_c = np.zeros((H, P, S))
+    churned_c = np.zeros((H, P, S))
+    billings = np.zeros((H, P, S))
+    vendor_b = np.zeros((H, P))
+    collectible_now = np.zeros((H, P))
+    collectible_inv = np.zeros((H, P))
 
     # the cohorts' fixed blocks: monthly and billed-monthly (M, B) first, then upfront (U); the
     # selections below write each block once instead of computing both sides of a where
@@ -453,54 +458,46 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
         def qsum(x: np.ndarray) -> np.ndarray:
             return np.einsum("psq->ps", x)
     stack = np.zeros((P, S, 6, Q))
+    ach_used = bool((pay_ach > 0).any())
     from .commissions import CohortTracker  # here: that module builds on this one
 
     tracker = CohortTracker.start(inp, P, (C * sell_rate0).sum(axis=2))  # None: no plans
     if tracker is not None and not detail:
         raise ValueError("commission plans need the per-segment detail: run with detail=True")
-    keep = np.ones((P, S, Q))
-    churned_seats = np.zeros((P, S, Q))
+    growth = (1.0 + add_rate - red_rate)[:, :, None]  # (P, S, 1) users kept after changes
+    change_rate = add_rate + red_rate  # licences touched per user
+    keep3 = np.stack([keep_m, keep_a, keep_a], axis=2)  # (P, S, 3) for M, B(phase), U(phase)
+    term3 = np.stack([t_m, t_b, t_u], axis=2)  # where new customers go
     for m in range(first_month, H):
         phase = m % N_PHASES
         renew = IS_M | (PHASE == phase)  # (Q,)
-        renew_u = renew & IS_U
         months_left = np.where(IS_U, N_PHASES - np.mod(m - PHASE, N_PHASES), 0)  # (Q,)
         qb, qu = 1 + phase, 1 + N_PHASES + phase  # the B and U cohorts renewing this month
         ren = [0, qb, qu]
 
-        # (a) seat changes
+        # (a) seat changes: additions are new co-termed purchases, reductions leave C alone
+        users_before = qsum(Su)
         adds = add_rate[:, :, None] * Su
-        reds = red_rate[:, :, None] * Su
-        Su = Su + adds - reds
-        C = C + adds
+        Su = Su * growth
+        C += adds
         C[:, :, 0] = Su[:, :, 0]  # a monthly term follows the users
         A[:, :, U] += adds[:, :, U]  # A is 0 outside the upfront cohorts
 
-        # (b) renewals: only cohorts M, B(phase), U(phase) renew; keep is 1 elsewhere
-        keep[:, :, 0] = keep_m
-        keep[:, :, qb] = keep_a
-        keep[:, :, qu] = keep_a
-        churned_c[:, :, m] = qsum(N * (1.0 - keep))
-        churned_seats[:, :, ren] = Su[:, :, ren] * (1.0 - keep[:, :, ren])
-        N[:, :, ren] *= keep[:, :, ren]
-        Su[:, :, ren] *= keep[:, :, ren]
-        C[:, :, ren] = Su[:, :, ren]
-        A[:, :, ren] = 0.0
-        keep[:, :, ren] = 1.0
-        churned_now = churned_seats.copy()
-        churned_seats[:, :, ren] = 0.0
-
-        # (c) new customers
+        # (b) renewals and (c) new customers touch only cohorts M, B(phase), U(phase)
+        n_r, s_r = N[:, :, ren], Su[:, :, ren]
+        churned_c[m] = (n_r * (1.0 - keep3)).sum(axis=2)
+        churned_seat_total = (s_r * (1.0 - keep3)).sum(axis=2)
         n_now = new_n if new_from is None else np.where((m >= new_from)[:, None], 0.0, new_n)
-        new_share[:, :, 0] = t_m
-        new_share[:, :, qb] = t_b
-        new_share[:, :, qu] = t_u
-        joined = n_now[:, :, None] * new_share
-        new_share[:, :, ren] = 0.0
-        N[:, :, ren] += joined[:, :, ren]
-        j_seats = joined[:, :, ren] * spc[:, :, None]
-        Su[:, :, ren] += j_seats
-        C[:, :, ren] += j_seats
+        joined3 = n_now[:, :, None] * term3
+        n_r = n_r * keep3 + joined3
+        s_r = s_r * keep3 + joined3 * spc[:, :, None]
+        N[:, :, ren] = n_r
+        Su[:, :, ren] = s_r
+        C[:, :, ren] = s_r
+        A[:, :, ren] = 0.0
+        if tracker is not None:
+            joined = np.zeros((P, S, Q))
+            joined[:, :, ren] = joined3
 
         # seats per variant -> one matrix product with the locked prices
         bill_mb = np.where(flex, Su[:, :, MB], C[:, :, MB]) if flex_any else C[:, :, MB]
@@ -533,33 +530,37 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
         ok[:, :, :, 1] = priced[:, :, 2] * (1.0 - disc)
         ok[:, :, :, 2] = priced[:, :, 3] * (1.0 - disc)
         ok[:, :, :, 3] = priced[:, :, 4] * dm[:, :, None]
-        vendor_b[:, m] = (priced[:, :, 5] * ((1.0 - disc) + dm[:, :, None])).sum(axis=(1, 2))
+        vendor_b[m] = (priced[:, :, 5] * ((1.0 - disc) + dm[:, :, None])).sum(axis=(1, 2))
 
         # support, services
         users = qsum(Su)
         sup_rev = users * tier_price
         hours = users * hours_per_user
-        n_joined = qsum(joined)
+        n_joined = joined3.sum(axis=2)
         serv_rev = n_joined * onb_price
         # per-cohort amounts for payment fees
         wq = w_all[None, :, :, m] * mk[:, :, None]  # (P, S, Q) price per user
         if tracker is not None:
             billed = np.where(flex, Su, C) if flex_any else C  # (P, S, Q)
             tracker.record(m, adds, C, billed, joined, renew, wq, pd_, spc)
-        amount_q = (billed_units * wq + Su * tier_price[:, :, None]
-                    + joined * onb_price[:, :, None])
-        charged = mb | (u_mask & (renew_u | has_support_price))
-        charges = np.where(charged, N, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_charge = np.where(charges > 0, amount_q / np.where(charges > 0, charges, 1), 0)
-        ach_q = np.where(charges > 0, charges * np.minimum(ach_rate[:, :, None] * per_charge,
-                                                           ach_cap[:, :, None]),
-                         ach_rate[:, :, None] * amount_q)
+        amount_q = billed_units * wq + Su * tier_price[:, :, None]
+        amount_q[:, :, ren] += joined3 * onb_price[:, :, None]
+        # one charge per customer of a cohort billed this month: M and B every month, U on
+        # renewal or, with a priced support tier, every month
+        n_charges = (qsum(N[:, :, MB]) + np.where(has_support_price[:, :, 0], qsum(N[:, :, U]),
+                                                  N[:, :, qu]))
         bill_total = qsum(lic_bill) + sup_rev + serv_rev
-        n_charges = qsum(charges)
         card_fee = pay_card * (card_rate * bill_total + card_fix * n_charges)
-        ach_fee = pay_ach * qsum(ach_q)
-        lic_changes = (qsum(adds + reds + churned_now)
+        if ach_used:
+            # per charge min(rate x amount / charges, cap), times charges; an amount billed
+            # with no charge (an addition to an upfront term) pays the rate alone
+            cap_q = ach_cap[:, :, None] * N
+            cap_q[:, :, U] = np.where(has_support_price, cap_q[:, :, U], np.inf)
+            cap_q[:, :, qu] = ach_cap[:, :] * N[:, :, qu]
+            ach_fee = pay_ach * qsum(np.minimum(ach_rate[:, :, None] * amount_q, cap_q))
+        else:
+            ach_fee = np.zeros((P, S))
+        lic_changes = (change_rate * users_before + churned_seat_total
                        + n_joined * spc) * share_sum
         recurring = qsum(lic_rev) + sup_rev
 
@@ -585,13 +586,21 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
                 tier_hours = (hours * (inp.tier_index == t)[None, :]).sum(axis=1)
                 out_c[:, 0, m] += np.maximum(0.0, floor_hours[:, 0] - tier_hours) * rate[:, 0]
 
-        customers[:, :, m] = qsum(N)
-        seats[:, :, m] = users
-        new_c[:, :, m] = n_joined
-        billings[:, :, m] = bill_total
+        customers[m] = qsum(N)
+        seats[m] = users
+        new_c[m] = n_joined
+        billings[m] = bill_total
         collect = bill_total * (1.0 - bad_rate)
-        collectible_now[:, m] = (collect * (pay_card + pay_ach)).sum(axis=1)
-        collectible_inv[:, m] = (collect * pay_invoice).sum(axis=1)
+        collectible_now[m] = (collect * (pay_card + pay_ach)).sum(axis=1)
+        collectible_inv[m] = (collect * pay_invoice).sum(axis=1)
+
+    def months_last(x: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.moveaxis(x, 0, -1))
+
+    customers, seats, new_c = months_last(customers), months_last(seats), months_last(new_c)
+    churned_c, billings = months_last(churned_c), months_last(billings)
+    vendor_b = months_last(vendor_b)
+    collectible_now, collectible_inv = months_last(collectible_now), months_last(collectible_inv)
 
     # company-level fixed lines
     out_c[:, 1, :] = com("accounting_per_month")
