@@ -28,7 +28,7 @@ from .errors import MISSING, Problem, ScenarioError
 from .io import apply_overrides, load_scenario
 from .result import Result
 from .schema import Scenario
-from .util import atomic_write_text
+from .util import atomic_write_text, money, percent
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -129,22 +129,11 @@ def fmt_money(x: float, currency: str = "", decimals: int = 0) -> str:
         >>> fmt_money(1234.5, "EUR"), fmt_money(float("nan"))
         ('EUR 1,234', 'n/a')
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    text = f"{x:,.{decimals}f}"
-    return f"{currency} {text}" if currency else text
+    text = money(x, currency or "", decimals)
+    return text.lstrip() if not currency else text
 
 
-def fmt_percent(x: float, decimals: int = 1) -> str:
-    """``12.3%``; ``n/a`` for a missing value.
-
-    Example:
-        >>> fmt_percent(0.1234)
-        '12.3%'
-    """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{100 * x:.{decimals}f}%"
+fmt_percent = percent  # ``12.3%``; ``n/a`` for a missing value
 
 
 def format_table(df: pd.DataFrame, percent: Iterable[str] = (), money: Iterable[str] = (),

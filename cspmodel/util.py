@@ -15,18 +15,9 @@ from pathlib import Path
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
-    """Write text to ``path`` through a temporary file and a rename: never a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # readable as a normal file, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write text (UTF-8) to ``path`` through a temporary file and a rename: never a partial
+    file."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _umask() -> int:
