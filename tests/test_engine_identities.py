@@ -102,9 +102,11 @@ def test_deferred_revenue_returns_to_zero_when_every_prepaid_term_is_served(path
     # everyone leaves at renewal and nobody joins: after 12 months every term has been served
     base = cspmodel.load_scenario(path)
     overrides: dict[str, object] = {"horizon_months": 18}
-    for i in range(len(base.segments)):
+    for i, seg in enumerate(base.segments):
         overrides[f"segments.{i}.churn_annual"] = 1.0
         overrides[f"segments.{i}.new_customers_per_month"] = 0.0
+        # a book that starts empty (a launch) gets ten customers so that there is a term to serve
+        overrides[f"segments.{i}.customers_at_start"] = max(seg.customers_at_start, 10.0)
     m = cspmodel.simulate(base.with_overrides(overrides)).monthly
     assert m["deferred_revenue"].iloc[:12].max() > 0  # there was something to serve
     assert abs(m["deferred_revenue"].iloc[-1]) < 1e-6
