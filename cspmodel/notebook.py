@@ -129,8 +129,7 @@ def fmt_money(x: float, currency: str = "", decimals: int = 0) -> str:
         >>> fmt_money(1234.5, "EUR"), fmt_money(float("nan"))
         ('EUR 1,234', 'n/a')
     """
-    text = money(x, currency or "", decimals)
-    return text.lstrip() if not currency else text
+    return money(x, currency, decimals)
 
 
 fmt_percent = percent  # ``12.3%``; ``n/a`` for a missing value

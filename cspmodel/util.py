@@ -57,11 +57,13 @@ def money(amount: float, currency: str = "USD", decimals: int = 0) -> str:
 
     Example:
         >>> money(-1500, "EUR")
-        'EUR -1,500'
+        '-EUR 1,500'
     """
     if amount is None or (isinstance(amount, float) and math.isnan(amount)):
         return "n/a"
-    return f"{currency} {amount:,.{decimals}f}"
+    sign = "-" if round(amount, decimals) < 0 else ""
+    number = f"{abs(amount):,.{decimals}f}"
+    return f"{sign}{currency} {number}" if currency else f"{sign}{number}"
 
 
 def percent(share: float, decimals: int = 1) -> str:
