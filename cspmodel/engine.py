@@ -293,43 +293,213 @@ def arrears_weights(days: np.ndarray, horizon: int) -> np.ndarray:
     return (1.0 - frac) * (m < whole) + frac * (m < whole + 1)
 
 
-def _mm(x: np.ndarray, prices: np.ndarray) -> np.ndarray:
-    """``x @ prices`` over the last axis as one 2-D matrix product ((P*S, Q) @ (Q, K)), not a
-    batch of P small ones: the same sums, far fewer calls."""
-    lead = x.shape[:-1]
-    return (x.reshape(-1, x.shape[-1]) @ prices).reshape(lead + (prices.shape[1],))
+def _many_paths_months(inp: Inputs, new_from: np.ndarray | None, first_month: int,
+                       out_k: np.ndarray, out_s: np.ndarray, out_c: np.ndarray,
+                       w_all: np.ndarray, rates: dict[str, np.ndarray],
+                       company: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """The month loop of ``run_core`` for many paths (``detail=False``): the same rules, laid
+    out for speed. Fills ``out_k`` (P, 1, 1, 4, H), ``out_s`` (P, 1, 13, H) and the 24x7
+    floor of ``out_c``; returns customers, seats, new and churned customers, billings (P, S, H),
+    vendor billings and the collectible amounts (P, H).
 
+    Two changes of layout, same figures to rounding:
 
-def _priced_by_block(C: np.ndarray, Su: np.ndarray, A: np.ndarray, adds: np.ndarray,
-                     bill_mb: np.ndarray, flex: np.ndarray | None, one_minus_pd: np.ndarray,
-                     months_left: np.ndarray, qu: int, locked: np.ndarray,
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """The six priced variants of ``run_core`` (P, S, 6, K), and the billed units per cohort
-    (P, S, Q), computed block by block: the monthly and billed-monthly cohorts share one
-    billed quantity for variants 0-2 and the committed seats for 4-5, so each distinct quantity
-    is priced once (about half the work of pricing the full (P, S, 6, Q) stack). The same
-    figures as the stack, summed in another order (rounding)."""
-    MB, U = slice(0, 1 + N_PHASES), slice(1 + N_PHASES, N_COHORTS)
-    L_mb, L_u = locked[:, MB].T, locked[:, U].T  # (13, K), (12, K)
-    v_bill = _mm(bill_mb, L_mb)
-    v_c = _mm(C[:, :, MB], L_mb)
-    u0 = _mm((C[:, :, U] - A[:, :, U]) * one_minus_pd[:, :, None] + A[:, :, U], L_u)
-    added = adds[:, :, U] * months_left[U]  # additions prorated to the term's end
-    added[:, :, qu - (1 + N_PHASES)] = 0.0  # the renewing upfront cohort bills a full year
-    u_add = _mm(added, L_u)
-    u_c = _mm(C[:, :, U], L_u)
-    renew_year = (12.0 * C[:, :, qu])[:, :, None] * locked[None, None, :, qu]  # (P, S, K)
-    priced = np.empty(v_bill.shape[:2] + (6, v_bill.shape[2]))
-    priced[:, :, 0] = v_bill + u0
-    priced[:, :, 1] = v_bill + u_add + renew_year * one_minus_pd[:, :, None]
-    priced[:, :, 2] = v_bill + u_c
-    priced[:, :, 3] = 0.0 if flex is None else _mm(np.where(
-        flex, C[:, :, MB] - Su[:, :, MB], 0.0), L_mb)
-    priced[:, :, 4] = v_c + u_c
-    priced[:, :, 5] = v_c + u_add + renew_year
-    billed_units = np.concatenate([bill_mb, added], axis=2)
-    billed_units[:, :, qu] = 12.0 * C[:, :, qu] * one_minus_pd
-    return priced, billed_units
+    - paths last: every array is ``(S, ..., P)``, so a cohort's slice is a contiguous block
+      and pricing is one batched matrix product per state array ((S, v, 12) @ (S, 12, P));
+    - one annual book: the billed-monthly (B) and upfront (U) cohorts of a segment churn,
+      renew and change seats alike, and both start and grow in the fixed ratio of their term
+      shares, so one book of twelve phases per unit of term share (``X``) stands for both:
+      B = term_annual_billed_monthly x X, U = term_annual_upfront x X. Only what they are
+      billed differs (prices, upfront and prorated amounts), priced from ``X``.
+
+    Products need no axis of their own: the product lines are summed over products and
+    segments, so the locked prices enter as each segment's value per user of a cohort,
+    ``w = share @ locked`` (list) and ``wc`` (the same at cost, ``1 - partner discount``).
+    """
+    P = inp.n_paths
+    S = len(inp.segments)
+    H = inp.horizon
+
+    def t(x: np.ndarray) -> np.ndarray:  # (P, S) or (P, 1) -> (S, P) or (1, P), contiguous
+        return np.ascontiguousarray(np.broadcast_to(x, (P, x.shape[1])).T)
+
+    r = {k: t(v) for k, v in rates.items()}
+    c = {k: t(v) for k, v in company.items()}
+    add_rate, keep_m, keep_a = r["add_rate"], r["keep_m"], r["keep_a"]
+    growth = r["growth"]  # users kept after seat changes
+    t_m, t_b, t_u = r["t_m"], r["t_b"], r["t_u"]
+    t_a = t_b + t_u
+    spc, pd_, mk, tier_price = r["spc"], r["pd_"], r["mk"], r["tier_price"]
+    one_minus_pd = 1.0 - pd_
+    dm, bad_rate = c["dm"], c["bad_rate"]
+    new_n = r["new_n"]
+    n0 = r["n0"]
+    flex = inp.flexible[:, None]  # (S, 1)
+    flex_any = bool(inp.flexible.any())
+    has_support_price = tier_price > 0  # (S, P)
+    pay_ach = r["pay_ach"]
+    ach_used = bool((pay_ach > 0).any())
+    ach_rate, ach_cap = c["ach_rate"], c["ach_cap"]
+    rate_mk = ach_rate * mk  # (S, P)
+    rate_tier = ach_rate * tier_price
+    rate_onb = ach_rate * r["onb_price"]
+    collect_now_share = r["pay_card"] + pay_ach
+    disc = inp.partner_discount
+    wc_all = np.einsum("sk,kqm->sqm", inp.share * (1.0 - disc)[None, :], inp.locked)
+
+    # the book: monthly term (S, P), and the annual book per unit of term share (S, 12, P)
+    Nm = n0 * t_m
+    Sm = Nm * spc  # a monthly term's committed seats follow its users
+    NX = np.repeat((n0 / N_PHASES)[:, None, :], N_PHASES, axis=1)
+    SX = NX * spc[:, None, :]
+    CX = SX.copy()
+    AX = np.zeros_like(CX)
+    addsX = np.empty_like(CX)
+    tmp = np.empty_like(CX)
+    tmp2 = np.empty_like(CX)
+
+    k_lines = np.zeros((H, len(PRODUCT_LINES), P))
+    s_lines = np.zeros((H, len(SEGMENT_LINES), P))
+    customers = np.zeros((H, S, P))
+    seats = np.zeros((H, S, P))
+    new_c = np.zeros((H, S, P))
+    churned_c = np.zeros((H, S, P))
+    billings = np.zeros((H, S, P))
+    vendor_b = np.zeros((H, P))
+    collectible_now = np.zeros((H, P))
+    collectible_inv = np.zeros((H, P))
+    phases = np.arange(N_PHASES)
+    for m in range(first_month, H):
+        ph = m % N_PHASES
+        ml = (N_PHASES - np.mod(m - phases, N_PHASES)).astype(float)  # upfront months left
+        ml[ph] = 0.0  # the renewing upfront cohort bills a full year instead
+        w_m, wc_m = w_all[:, 0, m], wc_all[:, 0, m]  # (S,)
+        w_b, wc_b = w_all[:, 1:1 + N_PHASES, m], wc_all[:, 1:1 + N_PHASES, m]  # (S, 12)
+        w_u, wc_u = w_all[:, 1 + N_PHASES:, m], wc_all[:, 1 + N_PHASES:, m]
+
+        # (a) seat changes: additions are new co-termed purchases, reductions leave C alone
+        users_before = Sm + t_a * SX.sum(axis=1)
+        np.multiply(SX, add_rate[:, None, :], out=addsX)
+        SX *= growth[:, None, :]
+        Sm = Sm * growth
+        CX += addsX
+        AX += addsX  # the mid-term additions (priced for the upfront cohorts)
+        added_value = np.matmul(np.stack([w_u * ml, wc_u * ml], axis=1), addsX)  # (S, 2, P)
+
+        # (b) renewals and (c) new customers: the monthly term and annual phase ph
+        n_now = new_n if new_from is None else np.where((m >= new_from)[None, :], 0.0, new_n)
+        nx, sx = NX[:, ph, :], SX[:, ph, :]
+        churned_c[m] = Nm * (1.0 - keep_m) + t_a * nx * (1.0 - keep_a)
+        churned_seats = Sm * (1.0 - keep_m) + t_a * sx * (1.0 - keep_a)
+        Nm = Nm * keep_m + n_now * t_m
+        Sm = Sm * keep_m + n_now * t_m * spc
+        NX[:, ph, :] = nx * keep_a + n_now
+        SX[:, ph, :] = sx * keep_a + n_now * spc
+        CX[:, ph, :] = SX[:, ph, :]
+        AX[:, ph, :] = 0.0
+        n_joined = n_now * (t_m + t_a)
+
+        # priced values per segment (S, P): list (w) and cost (wc) weights
+        c_val = np.matmul(np.stack([w_b, wc_b, w_u, wc_u], axis=1), CX)  # (S, 4, P)
+        cb_w, cb_c, cu_w, cu_c = c_val[:, 0], c_val[:, 1], c_val[:, 2], c_val[:, 3]
+        au_w = np.matmul(w_u[:, None, :], AX)[:, 0]
+        if flex_any:
+            s_val = np.matmul(np.stack([w_b, wc_b], axis=1), SX)
+            bx_w = np.where(flex, s_val[:, 0], cb_w)
+            bx_c = np.where(flex, s_val[:, 1], cb_c)
+            stranded = np.where(flex, t_b * (cb_c - s_val[:, 1]), 0.0)
+        else:
+            bx_w, bx_c, stranded = cb_w, cb_c, None
+        m_w, m_c = Sm * w_m[:, None], Sm * wc_m[:, None]
+        renew_units = 12.0 * t_u * CX[:, ph, :]  # the renewing upfront cohort's year
+        renew_w, renew_c = renew_units * w_u[:, ph, None], renew_units * wc_u[:, ph, None]
+        # revenue: upfront seats recognised at the prepaid price, additions at list
+        lic_rev = mk * (m_w + t_b * bx_w + t_u * (cu_w * one_minus_pd + au_w * pd_))
+        lic_bill = mk * (m_w + t_b * bx_w + t_u * added_value[:, 0] + renew_w * one_minus_pd)
+        k_lines[m, 0] = lic_rev.sum(axis=0)
+        k_lines[m, 1] = (m_c + t_b * bx_c + t_u * cu_c).sum(axis=0)
+        if stranded is not None:
+            k_lines[m, 2] = stranded.sum(axis=0)
+        k_lines[m, 3] = (dm * (m_w + t_b * cb_w + t_u * cu_w)).sum(axis=0)
+        vendor_b[m] = (m_c + dm * m_w + t_b * (cb_c + dm * cb_w)
+                       + t_u * (added_value[:, 1] + dm * added_value[:, 0])
+                       + renew_c + dm * renew_w).sum(axis=0)
+
+        # support, services
+        users = Sm + t_a * SX.sum(axis=1)
+        sup_rev = users * tier_price
+        hours = users * r["hours_per_user"]
+        serv_rev = n_joined * r["onb_price"]
+        sum_nx = NX.sum(axis=1)
+        n_charges = Nm + t_b * sum_nx + t_u * np.where(has_support_price, sum_nx, NX[:, ph, :])
+        bill_total = lic_bill + sup_rev + serv_rev
+        card_fee = r["pay_card"] * (c["card_rate"] * bill_total + c["card_fix"] * n_charges)
+        if ach_used:
+            # per cohort min(rate x amount, cap x customers), per unit of term share for the
+            # annual book; an upfront cohort not billed this month (no support price) pays the
+            # rate alone on what it is billed (additions)
+            fee_m = np.minimum(rate_mk * m_w + rate_tier * Sm + rate_onb * n_now * t_m,
+                               ach_cap * Nm)
+            cap = np.multiply(NX, ach_cap[:, None, :], out=tmp2)  # (S, 12, P)
+            # billed-monthly phases: billed units x price + support
+            base = SX * rate_tier[:, None, :]  # support on every cohort
+            base[:, ph, :] += rate_onb * n_now
+            billed = np.where(flex[:, :, None], SX, CX) if flex_any else CX
+            np.multiply(billed, w_b[:, :, None], out=tmp)
+            tmp *= rate_mk[:, None, :]
+            tmp += base
+            fee_b = np.minimum(tmp, cap, out=tmp).sum(axis=1)
+            # upfront phases: prorated additions, the renewing phase a year (less prepay)
+            np.multiply(addsX, (w_u * ml)[:, :, None], out=tmp)
+            tmp[:, ph, :] = 12.0 * CX[:, ph, :] * one_minus_pd * w_u[:, ph, None]
+            tmp *= rate_mk[:, None, :]
+            tmp += base
+            all_u = tmp.sum(axis=1)
+            ren_u = tmp[:, ph, :].copy()
+            capped_u = np.minimum(tmp, cap, out=tmp).sum(axis=1)
+            fee_u = np.where(has_support_price, capped_u,
+                             all_u - ren_u + np.minimum(ren_u, cap[:, ph, :]))
+            ach_fee = pay_ach * (fee_m + t_b * fee_b + t_u * fee_u)
+        else:
+            ach_fee = None
+        lic_changes = (r["change_rate"] * users_before + churned_seats
+                       + n_joined * spc) * r["share_sum"]
+        sl = s_lines[m]
+        sl[0] = sup_rev.sum(axis=0)
+        sl[1] = serv_rev.sum(axis=0)
+        sl[2] = (hours * c["rate"]).sum(axis=0)
+        sl[3] = (users * r["esc_fee"]).sum(axis=0)
+        sl[4] = (n_joined * r["onb_cost"]).sum(axis=0)
+        sl[5] = (users * c["tools_rate"]).sum(axis=0)
+        sl[6] = card_fee.sum(axis=0)
+        if ach_fee is not None:
+            sl[7] = ach_fee.sum(axis=0)
+        sl[8] = (lic_changes * c["admin_rate"]).sum(axis=0)
+        sl[9] = (n_charges * c["invoice_rate"]).sum(axis=0)
+        sl[10] = ((lic_rev + sup_rev) * c["commission_rate"]).sum(axis=0)
+        sl[11] = (n_joined * c["cac_rate"]).sum(axis=0)
+        sl[12] = (bill_total * bad_rate).sum(axis=0)
+        for tier in range(inp.n_247):
+            tier_hours = hours[inp.tier_index == tier].sum(axis=0)
+            out_c[:, 0, m] += (np.maximum(0.0, c["floor_hours"][0] - tier_hours)
+                               * c["rate"][0])
+
+        customers[m] = Nm + t_a * sum_nx
+        seats[m] = users
+        new_c[m] = n_joined
+        billings[m] = bill_total
+        collect = bill_total * (1.0 - bad_rate)
+        collectible_now[m] = (collect * collect_now_share).sum(axis=0)
+        collectible_inv[m] = (collect * r["pay_invoice"]).sum(axis=0)
+
+    out_k[:, 0, 0] = k_lines.transpose(2, 1, 0)
+    out_s[:, 0] = s_lines.transpose(2, 1, 0)
+
+    def last(x: np.ndarray) -> np.ndarray:  # (H, ..., P) -> (P, ..., H)
+        return np.ascontiguousarray(np.moveaxis(x, (0, -1), (-1, 0)))
+
+    return (last(customers), last(seats), last(new_c), last(churned_c), last(billings),
+            last(vendor_b), last(collectible_now), last(collectible_inv))
 
 
 def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = True,
@@ -340,7 +510,8 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
     ``detail=False`` (Monte Carlo, sweeps: many paths) sums the product and segment lines over
     segments and products inside the month loop, so ``product_lines`` is ``(P, 1, 1, 4, H)``
     and ``segment_lines`` ``(P, 1, 13, H)``: the memory of the full detail, ``(P, S, K, 4, H)``,
-    is too much for 10,000 paths. Every statement and metric is the same either way.
+    is too much for 10,000 paths. Every statement and metric is the same either way (to
+    rounding). Its month loop is ``_many_paths_months`` (paths last, one shared annual book).
 
     ``first_month`` skips the months before it (left at zero): only for a book that is empty
     until then (no customers at the start, e.g. the customers joining from some month on)."""
@@ -429,13 +600,12 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
     if detail:
         out_k = np.zeros((P, S, K, len(PRODUCT_LINES), H))
         out_s = np.zeros((P, S, len(SEGMENT_LINES), H))
-    else:  # one month's detail at a time, summed into (P, 1, ..., H)
+    else:  # summed over segments and products inside the month loop
         out_k = np.zeros((P, 1, 1, len(PRODUCT_LINES), H))
         out_s = np.zeros((P, 1, len(SEGMENT_LINES), H))
-        k_month = np.zeros((P, S, K, len(PRODUCT_LINES)))
-        s_month = np.zeros((P, S, len(SEGMENT_LINES)))
     out_c = np.zeros((P, len(COMPANY_LINES), H))
     # the per-segment series are filled month-first (contiguous writes), months last at the end
+    # (the many-paths loop makes its own)
     customers = np.zeros((H, P, S))
     seats = np.zeros((H, P, S))
     new_c = np.zeros((H, P, S))
@@ -451,13 +621,10 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
     keep_m, keep_a = 1.0 - hazard_m, 1.0 - churn  # (P, S)
     one_minus_pd = 1.0 - pd_  # (P, S)
     flex_any = bool(inp.flexible.any())
-    if detail:
-        def qsum(x: np.ndarray) -> np.ndarray:  # sum over cohorts
-            return x.sum(axis=2)
-    else:  # einsum: several times faster over the short cohort axis (same sum, to rounding)
-        def qsum(x: np.ndarray) -> np.ndarray:
-            return np.einsum("psq->ps", x)
-    stack = np.zeros((P, S, 6, Q))
+
+    def qsum(x: np.ndarray) -> np.ndarray:  # sum over cohorts
+        return x.sum(axis=2)
+
     ach_used = bool((pay_ach > 0).any())
     from .commissions import CohortTracker  # here: that module builds on this one
 
@@ -468,40 +635,56 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
     change_rate = add_rate + red_rate  # licences touched per user
     keep3 = np.stack([keep_m, keep_a, keep_a], axis=2)  # (P, S, 3) for M, B(phase), U(phase)
     term3 = np.stack([t_m, t_b, t_u], axis=2)  # where new customers go
-    for m in range(first_month, H):
-        phase = m % N_PHASES
-        renew = IS_M | (PHASE == phase)  # (Q,)
-        months_left = np.where(IS_U, N_PHASES - np.mod(m - PHASE, N_PHASES), 0)  # (Q,)
-        qb, qu = 1 + phase, 1 + N_PHASES + phase  # the B and U cohorts renewing this month
-        ren = [0, qb, qu]
+    if not detail:  # paths last, one shared annual book: see _many_paths_months
+        (customers, seats, new_c, churned_c, billings, vendor_b, collectible_now,
+         collectible_inv) = _many_paths_months(
+            inp, new_from, first_month, out_k, out_s, out_c, w_all, rates=dict(
+                add_rate=add_rate, change_rate=change_rate, growth=growth[:, :, 0], n0=n0,
+                keep_m=keep_m, keep_a=keep_a,
+                t_m=t_m, t_b=t_b, t_u=t_u, new_n=new_n, spc=spc, pd_=pd_, mk=mk,
+                tier_price=tier_price, hours_per_user=hours_per_user, esc_fee=esc_fee,
+                onb_price=onb_price, onb_cost=onb_cost, pay_card=pay_card, pay_ach=pay_ach,
+                pay_invoice=pay_invoice, share_sum=np.broadcast_to(share_sum, (P, S))),
+            company=dict(dm=dm, rate=rate, card_rate=card_rate, card_fix=card_fix,
+                         ach_rate=ach_rate, ach_cap=ach_cap, bad_rate=bad_rate,
+                         tools_rate=tools_rate, admin_rate=admin_rate,
+                         invoice_rate=invoice_rate, commission_rate=commission_rate,
+                         cac_rate=cac_rate, floor_hours=floor_hours))
+    else:
+        stack = np.zeros((P, S, 6, Q))
+        for m in range(first_month, H):
+            phase = m % N_PHASES
+            renew = IS_M | (PHASE == phase)  # (Q,)
+            months_left = np.where(IS_U, N_PHASES - np.mod(m - PHASE, N_PHASES), 0)  # (Q,)
+            qb, qu = 1 + phase, 1 + N_PHASES + phase  # the B and U cohorts renewing this month
+            ren = [0, qb, qu]
 
-        # (a) seat changes: additions are new co-termed purchases, reductions leave C alone
-        users_before = qsum(Su)
-        adds = add_rate[:, :, None] * Su
-        Su = Su * growth
-        C += adds
-        C[:, :, 0] = Su[:, :, 0]  # a monthly term follows the users
-        A[:, :, U] += adds[:, :, U]  # A is 0 outside the upfront cohorts
+            # (a) seat changes: additions are new co-termed purchases, reductions leave C alone
+            users_before = qsum(Su)
+            adds = add_rate[:, :, None] * Su
+            Su = Su * growth
+            C += adds
+            C[:, :, 0] = Su[:, :, 0]  # a monthly term follows the users
+            A[:, :, U] += adds[:, :, U]  # A is 0 outside the upfront cohorts
 
-        # (b) renewals and (c) new customers touch only cohorts M, B(phase), U(phase)
-        n_r, s_r = N[:, :, ren], Su[:, :, ren]
-        churned_c[m] = (n_r * (1.0 - keep3)).sum(axis=2)
-        churned_seat_total = (s_r * (1.0 - keep3)).sum(axis=2)
-        n_now = new_n if new_from is None else np.where((m >= new_from)[:, None], 0.0, new_n)
-        joined3 = n_now[:, :, None] * term3
-        n_r = n_r * keep3 + joined3
-        s_r = s_r * keep3 + joined3 * spc[:, :, None]
-        N[:, :, ren] = n_r
-        Su[:, :, ren] = s_r
-        C[:, :, ren] = s_r
-        A[:, :, ren] = 0.0
-        if tracker is not None:
-            joined = np.zeros((P, S, Q))
-            joined[:, :, ren] = joined3
+            # (b) renewals and (c) new customers touch only cohorts M, B(phase), U(phase)
+            n_r, s_r = N[:, :, ren], Su[:, :, ren]
+            churned_c[m] = (n_r * (1.0 - keep3)).sum(axis=2)
+            churned_seat_total = (s_r * (1.0 - keep3)).sum(axis=2)
+            n_now = new_n if new_from is None else np.where((m >= new_from)[:, None], 0.0, new_n)
+            joined3 = n_now[:, :, None] * term3
+            n_r = n_r * keep3 + joined3
+            s_r = s_r * keep3 + joined3 * spc[:, :, None]
+            N[:, :, ren] = n_r
+            Su[:, :, ren] = s_r
+            C[:, :, ren] = s_r
+            A[:, :, ren] = 0.0
+            if tracker is not None:
+                joined = np.zeros((P, S, Q))
+                joined[:, :, ren] = joined3
 
-        # seats per variant -> one matrix product with the locked prices
-        bill_mb = np.where(flex, Su[:, :, MB], C[:, :, MB]) if flex_any else C[:, :, MB]
-        if detail:
+            # seats per variant -> one matrix product with the locked prices
+            bill_mb = np.where(flex, Su[:, :, MB], C[:, :, MB]) if flex_any else C[:, :, MB]
             stack[:, :, 0, MB] = bill_mb
             stack[:, :, 0, U] = (C[:, :, U] - A[:, :, U]) * one_minus_pd[:, :, None] + A[:, :, U]
             stack[:, :, 1, MB] = bill_mb
@@ -518,89 +701,82 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
             priced = stack @ inp.locked[:, :, m].T  # (P, S, 6, K)
             priced = priced * share[None, :, None, :]
             billed_units = stack[:, :, 1]
-        else:
-            priced, billed_units = _priced_by_block(
-                C, Su, A, adds, bill_mb, flex if flex_any else None, one_minus_pd,
-                months_left, qu, inp.locked[:, :, m])
-            priced = priced * share[None, :, None, :]
-        lic_rev = priced[:, :, 0] * mk[:, :, None]
-        lic_bill = priced[:, :, 1] * mk[:, :, None]
-        ok = out_k[..., m] if detail else k_month  # (P, S, K, 4)
-        ok[:, :, :, 0] = lic_rev
-        ok[:, :, :, 1] = priced[:, :, 2] * (1.0 - disc)
-        ok[:, :, :, 2] = priced[:, :, 3] * (1.0 - disc)
-        ok[:, :, :, 3] = priced[:, :, 4] * dm[:, :, None]
-        vendor_b[m] = (priced[:, :, 5] * ((1.0 - disc) + dm[:, :, None])).sum(axis=(1, 2))
+            lic_rev = priced[:, :, 0] * mk[:, :, None]
+            lic_bill = priced[:, :, 1] * mk[:, :, None]
+            ok = out_k[..., m]  # (P, S, K, 4)
+            ok[:, :, :, 0] = lic_rev
+            ok[:, :, :, 1] = priced[:, :, 2] * (1.0 - disc)
+            ok[:, :, :, 2] = priced[:, :, 3] * (1.0 - disc)
+            ok[:, :, :, 3] = priced[:, :, 4] * dm[:, :, None]
+            vendor_b[m] = (priced[:, :, 5] * ((1.0 - disc) + dm[:, :, None])).sum(axis=(1, 2))
 
-        # support, services
-        users = qsum(Su)
-        sup_rev = users * tier_price
-        hours = users * hours_per_user
-        n_joined = joined3.sum(axis=2)
-        serv_rev = n_joined * onb_price
-        # per-cohort amounts for payment fees
-        wq = w_all[None, :, :, m] * mk[:, :, None]  # (P, S, Q) price per user
-        if tracker is not None:
-            billed = np.where(flex, Su, C) if flex_any else C  # (P, S, Q)
-            tracker.record(m, adds, C, billed, joined, renew, wq, pd_, spc)
-        amount_q = billed_units * wq + Su * tier_price[:, :, None]
-        amount_q[:, :, ren] += joined3 * onb_price[:, :, None]
-        # one charge per customer of a cohort billed this month: M and B every month, U on
-        # renewal or, with a priced support tier, every month
-        n_charges = (qsum(N[:, :, MB]) + np.where(has_support_price[:, :, 0], qsum(N[:, :, U]),
-                                                  N[:, :, qu]))
-        bill_total = qsum(lic_bill) + sup_rev + serv_rev
-        card_fee = pay_card * (card_rate * bill_total + card_fix * n_charges)
-        if ach_used:
-            # per charge min(rate x amount / charges, cap), times charges; an amount billed
-            # with no charge (an addition to an upfront term) pays the rate alone
-            cap_q = ach_cap[:, :, None] * N
-            cap_q[:, :, U] = np.where(has_support_price, cap_q[:, :, U], np.inf)
-            cap_q[:, :, qu] = ach_cap[:, :] * N[:, :, qu]
-            ach_fee = pay_ach * qsum(np.minimum(ach_rate[:, :, None] * amount_q, cap_q))
-        else:
-            ach_fee = np.zeros((P, S))
-        lic_changes = (change_rate * users_before + churned_seat_total
-                       + n_joined * spc) * share_sum
-        recurring = qsum(lic_rev) + sup_rev
+            # support, services
+            users = qsum(Su)
+            sup_rev = users * tier_price
+            hours = users * hours_per_user
+            n_joined = joined3.sum(axis=2)
+            serv_rev = n_joined * onb_price
+            # per-cohort amounts for payment fees
+            wq = w_all[None, :, :, m] * mk[:, :, None]  # (P, S, Q) price per user
+            if tracker is not None:
+                billed = np.where(flex, Su, C) if flex_any else C  # (P, S, Q)
+                tracker.record(m, adds, C, billed, joined, renew, wq, pd_, spc)
+            amount_q = billed_units * wq + Su * tier_price[:, :, None]
+            amount_q[:, :, ren] += joined3 * onb_price[:, :, None]
+            # one charge per customer of a cohort billed this month: M and B every month, U on
+            # renewal or, with a priced support tier, every month
+            n_charges = (qsum(N[:, :, MB]) + np.where(has_support_price[:, :, 0], qsum(N[:, :, U]),
+                                                      N[:, :, qu]))
+            bill_total = qsum(lic_bill) + sup_rev + serv_rev
+            card_fee = pay_card * (card_rate * bill_total + card_fix * n_charges)
+            if ach_used:
+                # per charge min(rate x amount / charges, cap), times charges; an amount billed
+                # with no charge (an addition to an upfront term) pays the rate alone
+                cap_q = ach_cap[:, :, None] * N
+                cap_q[:, :, U] = np.where(has_support_price, cap_q[:, :, U], np.inf)
+                cap_q[:, :, qu] = ach_cap[:, :] * N[:, :, qu]
+                ach_fee = pay_ach * qsum(np.minimum(ach_rate[:, :, None] * amount_q, cap_q))
+            else:
+                ach_fee = np.zeros((P, S))
+            lic_changes = (change_rate * users_before + churned_seat_total
+                           + n_joined * spc) * share_sum
+            recurring = qsum(lic_rev) + sup_rev
 
-        os_ = out_s[..., m] if detail else s_month  # (P, S, 13)
-        os_[:, :, 0] = sup_rev
-        os_[:, :, 1] = serv_rev
-        os_[:, :, 2] = hours * rate
-        os_[:, :, 3] = users * esc_fee
-        os_[:, :, 4] = n_joined * onb_cost
-        os_[:, :, 5] = users * tools_rate
-        os_[:, :, 6] = card_fee
-        os_[:, :, 7] = ach_fee
-        os_[:, :, 8] = lic_changes * admin_rate
-        os_[:, :, 9] = n_charges * invoice_rate
-        os_[:, :, 10] = recurring * commission_rate
-        os_[:, :, 11] = n_joined * cac_rate
-        os_[:, :, 12] = bill_total * bad_rate
-        if not detail:
-            out_k[:, 0, 0, :, m] = np.einsum("pskl->pl", k_month)
-            out_s[:, 0, :, m] = np.einsum("psl->pl", s_month)
-        if inp.n_247:
-            for t in range(inp.n_247):
-                tier_hours = (hours * (inp.tier_index == t)[None, :]).sum(axis=1)
-                out_c[:, 0, m] += np.maximum(0.0, floor_hours[:, 0] - tier_hours) * rate[:, 0]
+            os_ = out_s[..., m]  # (P, S, 13)
+            os_[:, :, 0] = sup_rev
+            os_[:, :, 1] = serv_rev
+            os_[:, :, 2] = hours * rate
+            os_[:, :, 3] = users * esc_fee
+            os_[:, :, 4] = n_joined * onb_cost
+            os_[:, :, 5] = users * tools_rate
+            os_[:, :, 6] = card_fee
+            os_[:, :, 7] = ach_fee
+            os_[:, :, 8] = lic_changes * admin_rate
+            os_[:, :, 9] = n_charges * invoice_rate
+            os_[:, :, 10] = recurring * commission_rate
+            os_[:, :, 11] = n_joined * cac_rate
+            os_[:, :, 12] = bill_total * bad_rate
+            if inp.n_247:
+                for t in range(inp.n_247):
+                    tier_hours = (hours * (inp.tier_index == t)[None, :]).sum(axis=1)
+                    out_c[:, 0, m] += np.maximum(0.0, floor_hours[:, 0] - tier_hours) * rate[:, 0]
 
-        customers[m] = qsum(N)
-        seats[m] = users
-        new_c[m] = n_joined
-        billings[m] = bill_total
-        collect = bill_total * (1.0 - bad_rate)
-        collectible_now[m] = (collect * (pay_card + pay_ach)).sum(axis=1)
-        collectible_inv[m] = (collect * pay_invoice).sum(axis=1)
+            customers[m] = qsum(N)
+            seats[m] = users
+            new_c[m] = n_joined
+            billings[m] = bill_total
+            collect = bill_total * (1.0 - bad_rate)
+            collectible_now[m] = (collect * (pay_card + pay_ach)).sum(axis=1)
+            collectible_inv[m] = (collect * pay_invoice).sum(axis=1)
 
-    def months_last(x: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(np.moveaxis(x, 0, -1))
+        def months_last(x: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(np.moveaxis(x, 0, -1))
 
-    customers, seats, new_c = months_last(customers), months_last(seats), months_last(new_c)
-    churned_c, billings = months_last(churned_c), months_last(billings)
-    vendor_b = months_last(vendor_b)
-    collectible_now, collectible_inv = months_last(collectible_now), months_last(collectible_inv)
+        customers, seats, new_c = months_last(customers), months_last(seats), months_last(new_c)
+        churned_c, billings = months_last(churned_c), months_last(billings)
+        vendor_b = months_last(vendor_b)
+        collectible_now = months_last(collectible_now)
+        collectible_inv = months_last(collectible_inv)
 
     # company-level fixed lines
     out_c[:, 1, :] = com("accounting_per_month")

@@ -267,17 +267,26 @@ def test_sensitivity_of_a_difference(base):
     assert t["swing"].iloc[1] == pytest.approx(0, abs=1e-6)
 
 
-@pytest.mark.parametrize("case", ["indirect", "direct"])
+# a segment with no support price: its upfront cohorts are charged (payment fees) only on
+# renewal, and a tiny ACH cap binds on every charge but not on uncharged additions; the other
+# segment with no annual billed monthly term
+NO_SUPPORT_PRICE = {"segments.0.support_tier": "included", "costs.ach_fee_cap": 0.01,
+                    "segments.1.term_mix": {"monthly": 0.4, "annual_billed_monthly": 0.0,
+                                            "annual_upfront": 0.6}}
+
+
+@pytest.mark.parametrize("case", ["indirect", "direct", "no_support_price"])
 def test_many_paths_mode_equals_full_detail(monkeypatch, case):
-    # line totals summed inside the loop, block-wise pricing and net revenue retention from
-    # the joiners' run give the figures of the full-detail run on the same draws (to rounding);
-    # the golden scenario has a flexible segment, upfront terms and a 24x7 tier
+    # line totals summed inside the loop, paths-last pricing of one shared annual book and net
+    # revenue retention from the joiners' run give the figures of the full-detail run on the
+    # same draws (to rounding); the golden scenario has a flexible segment, upfront terms and a
+    # 24x7 tier
     from test_deterministic_unchanged import CASES, TEXT
 
     import cspmodel.result as result_module
 
     s = cspmodel.load_scenario_text(TEXT).with_overrides({
-        **CASES[case],
+        **CASES.get(case, NO_SUPPORT_PRICE),
         "segments.0.churn_annual": {"dist": "beta", "a": 3, "b": 20},
         "segments.1.seats_per_customer": {"dist": "uniform", "low": 5, "high": 40},
         "segments.0.seat_growth_annual": {"dist": "normal", "mean": 0.05, "sd": 0.1}})
