@@ -529,18 +529,6 @@ COMPARISON_COLUMNS = (
 )
 
 
-def _cell(value: float, kind: str, currency: str) -> str:
-    from .notebook import fmt_money, fmt_percent
-
-    if kind == "percent":
-        return fmt_percent(value)
-    if kind == "month":
-        return "never" if math.isnan(value) else f"month {int(value)}"
-    if kind == "count":
-        return fmt_money(value)
-    return fmt_money(value, currency)
-
-
 def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
     """The comparison as rounded text, one row per scenario, columns a partner reads. With one
     currency throughout, it goes in the column headers instead of every cell.
@@ -553,6 +541,8 @@ def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
         >>> comparison_display(t).iloc[0].tolist()[2:7]
         ['1,000,000', '100,000', '10.0%', '90,000', '-5,000']
     """
+    from .notebook import fmt_figure
+
     single = table["currency"].nunique() == 1 if len(table) else True
     rows = {}
     for run, r in table.iterrows():
@@ -560,7 +550,7 @@ def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
         for key, label, kind in COMPARISON_COLUMNS:
             if single and kind == "money":
                 label = f"{label} ({r['currency']})"
-            row[label] = _cell(float(r[key]), kind, "" if single else str(r["currency"]))
+            row[label] = fmt_figure(float(r[key]), kind, "" if single else str(r["currency"]))
         rows[run] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 

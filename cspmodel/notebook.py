@@ -135,6 +135,28 @@ def fmt_money(x: float, currency: str = "", decimals: int = 0) -> str:
 fmt_percent = percent  # ``12.3%``; ``n/a`` for a missing value
 
 
+def fmt_figure(value: float, kind: str, currency: str = "") -> str:
+    """One figure as a partner reads it, by its kind: ``money`` (``USD 12,345``), ``money2``
+    (two decimals), ``percent``, ``month`` (``month 14`` or ``never``), ``count`` (``1,072``);
+    any other kind one decimal.
+
+    Example:
+        >>> fmt_figure(0.192, "percent"), fmt_figure(float("nan"), "month")
+        ('19.2%', 'never')
+    """
+    if kind == "money":
+        return fmt_money(value, currency)
+    if kind == "money2":
+        return fmt_money(value, currency, 2)
+    if kind == "percent":
+        return fmt_percent(value)
+    if kind == "month":
+        return "never" if math.isnan(value) else f"month {int(value)}"
+    if kind == "count":
+        return fmt_money(value)
+    return "n/a" if math.isnan(value) else f"{value:,.1f}"
+
+
 def format_table(df: pd.DataFrame, percent: Iterable[str] = (), money: Iterable[str] = (),
                  decimals: Mapping[str, int] | None = None) -> pd.DataFrame:
     """A copy of ``df`` with numbers as readable strings: ``percent`` columns as 12.3%, every

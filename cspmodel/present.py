@@ -43,7 +43,7 @@ import pandas as pd
 
 from .errors import ScenarioError
 from .io import apply_overrides, load_scenario
-from .notebook import HEADLINE_ROWS, fmt_money, fmt_percent
+from .notebook import HEADLINE_ROWS, fmt_figure, fmt_money, fmt_percent
 from .result import Result, simulate
 from .schema import Scenario
 from .util import atomic_write_bytes, atomic_write_text
@@ -219,19 +219,7 @@ def figure_text(result: Result, key: str) -> str:
         >>> figure_text(r, "revenue") == f"USD {r.summary['revenue']:,.0f}"
         True
     """
-    v = float(result.summary[key])
-    kind = KIND.get(key, "money")
-    if kind == "money":
-        return fmt_money(v, result.currency)
-    if kind == "money2":
-        return fmt_money(v, result.currency, 2)
-    if kind == "percent":
-        return fmt_percent(v)
-    if kind == "month":
-        return "never" if math.isnan(v) else f"month {int(v)}"
-    if kind == "count":
-        return fmt_money(v)
-    return "n/a" if math.isnan(v) else f"{v:,.1f}"
+    return fmt_figure(float(result.summary[key]), KIND.get(key, "money"), result.currency)
 
 
 def _per_segment(s: Scenario, text: Callable[[Any], str]) -> str:
