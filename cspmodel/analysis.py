@@ -14,26 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import STATEMENT_OF_LINE
+from .ledger import LINES, STATEMENT_OF_LINE
 from .result import Result, simulate
 from .schema import Scenario
 
 # lines in the order a partner reads a profit and loss: revenue, cost of sales, operating costs
 WATERFALL_ORDER = tuple(STATEMENT_OF_LINE)
 
-LINE_LABELS = {
-    "license_resale": "Licence resale", "support_plans": "Support plans",
-    "services": "Services", "license_cost": "Licence cost",
-    "distributor_margin": "Distributor margin", "stranded_seats": "Stranded seats",
-    "support_labor": "Support labor", "support_247_floor": "24/7 staffing floor",
-    "escalation_fees": "Escalation fees", "services_cost": "Services delivery",
-    "per_seat_tools": "Per-seat tools", "card_processing": "Card processing",
-    "ach_fees": "Debit (ACH) fees", "license_admin": "Licence admin",
-    "accounting": "Accounting", "compliance": "Compliance", "systems": "Systems",
-    "commissions": "Commissions", "acquisition": "Customer acquisition",
-    "bad_debt": "Bad debt", "vendor_support_plan": "Microsoft support plan",
-    "direct_programme": "Direct-bill programme", "distributor_fees": "Distributor fees",
-}
+LINE_LABELS = {name: line.label for name, line in LINES.items()}
 
 DEFAULT_VENDOR_PLAN = "advanced_support_for_partners"
 

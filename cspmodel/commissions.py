@@ -71,6 +71,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from . import ledger
 from .engine import IS_M, IS_U, N_PHASES, PHASE, arrears_weights, lagged
 
 if TYPE_CHECKING:
@@ -172,13 +173,23 @@ class CohortTracker:
         def seg(name: str) -> np.ndarray:
             return np.broadcast_to(d[name], (P, S)).astype(float)
 
-        sup_rev, serv_rev = segment_lines[:, :, 0], segment_lines[:, :, 1]
-        lic_rev = product_lines[:, :, :, 0].sum(axis=2)
+        def seg_line(*names: str) -> np.ndarray:  # (P, S, H)
+            return sum(segment_lines[:, :, ledger.index("segment", n)] for n in names)
+
+        def product_line(*names: str) -> np.ndarray:  # (P, S, H), summed over products
+            return sum(product_lines[:, :, :, ledger.index("product", n)].sum(axis=2)
+                       for n in names)
+
+        sup_rev, serv_rev = seg_line("support_plans"), seg_line("services")
+        lic_rev = product_line("license_resale")
         revenue = {"resale": lic_rev, "support_plans": sup_rev, "services": serv_rev}
+        # a plan's direct costs (docs/engine.md 6a): the resale class's cost of sales, the
+        # support tickets' labour and escalation fees, the services' cost
         direct = {
-            "resale": product_lines[:, :, :, 1:4].sum(axis=(2, 3)),
-            "support_plans": segment_lines[:, :, 2] + segment_lines[:, :, 3],
-            "services": segment_lines[:, :, 4],
+            "resale": product_line(*ledger.lines_where(product_class="resale",
+                                                       statement="cost_of_sales")),
+            "support_plans": seg_line("support_labor", "escalation_fees"),
+            "services": seg_line("services_cost"),
         }
         invoice = {"resale": billings - sup_rev - serv_rev, "support_plans": sup_rev,
                    "services": serv_rev}

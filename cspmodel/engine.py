@@ -20,7 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
+from . import ledger
 from .catalog import annual_billed_monthly_factor_on
+from .ledger import (  # noqa: F401 - re-exported for the readers of the engine
+    COMPANY_LINES,
+    PRODUCT_LINES,
+    RECURRING_LINES,
+    SEGMENT_LINES,
+    STATEMENT_OF_LINE,
+)
 from .schema import TERM_KEYS, Scenario
 
 N_PHASES = 12
@@ -35,30 +43,14 @@ IS_U = np.zeros(N_COHORTS, dtype=bool)
 IS_U[13:] = True
 PHASE = np.concatenate([[-1], np.arange(12), np.arange(12)])
 
-PRODUCT_LINES = ("license_resale", "license_cost", "stranded_seats", "distributor_margin")
-SEGMENT_LINES = (
-    "support_plans", "services", "support_labor", "escalation_fees", "services_cost",
-    "per_seat_tools", "card_processing", "ach_fees", "license_admin", "accounting",
-    "commissions", "acquisition", "bad_debt",
-)
-COMPANY_LINES = (
-    "support_247_floor", "accounting", "compliance", "systems", "vendor_support_plan",
-    "direct_programme", "distributor_fees",
-)
-STATEMENT_OF_LINE = {
-    "license_resale": "revenue", "support_plans": "revenue", "services": "revenue",
-    "license_cost": "cost_of_sales", "stranded_seats": "cost_of_sales",
-    "distributor_margin": "cost_of_sales", "support_labor": "cost_of_sales",
-    "support_247_floor": "cost_of_sales", "escalation_fees": "cost_of_sales",
-    "services_cost": "cost_of_sales", "per_seat_tools": "cost_of_sales",
-    "card_processing": "operating_costs", "ach_fees": "operating_costs",
-    "license_admin": "operating_costs", "accounting": "operating_costs",
-    "compliance": "operating_costs", "systems": "operating_costs",
-    "commissions": "operating_costs", "acquisition": "operating_costs",
-    "bad_debt": "operating_costs", "vendor_support_plan": "operating_costs",
-    "direct_programme": "operating_costs", "distributor_fees": "operating_costs",
-}
-RECURRING_LINES = ("license_resale", "support_plans")
+# the ledger's lines and their order on each level come from the registry (cspmodel.ledger);
+# positions are looked up by name, never written down
+KL = {n: ledger.index("product", n) for n in PRODUCT_LINES}
+SL = {n: ledger.index("segment", n) for n in SEGMENT_LINES}
+CL = {n: ledger.index("company", n) for n in COMPANY_LINES}
+PAID_SEGMENT = ledger.mask("segment", cash="paid")
+PAID_COMPANY = ledger.mask("company", cash="paid")
+assert not ledger.mask("product", cash="paid").any()  # product lines are all vendor-settled
 
 
 def add_months(start: dt.date, months: int) -> dt.date:
@@ -416,11 +408,11 @@ def _many_paths_months(inp: Inputs, new_from: np.ndarray | None, first_month: in
         # revenue: upfront seats recognised at the prepaid price, additions at list
         lic_rev = mk * (m_w + t_b * bx_w + t_u * (cu_w * one_minus_pd + au_w * pd_))
         lic_bill = mk * (m_w + t_b * bx_w + t_u * added_value[:, 0] + renew_w * one_minus_pd)
-        k_lines[m, 0] = lic_rev.sum(axis=0)
-        k_lines[m, 1] = (m_c + t_b * bx_c + t_u * cu_c).sum(axis=0)
+        k_lines[m, KL["license_resale"]] = lic_rev.sum(axis=0)
+        k_lines[m, KL["license_cost"]] = (m_c + t_b * bx_c + t_u * cu_c).sum(axis=0)
         if stranded is not None:
-            k_lines[m, 2] = stranded.sum(axis=0)
-        k_lines[m, 3] = (dm * (m_w + t_b * cb_w + t_u * cu_w)).sum(axis=0)
+            k_lines[m, KL["stranded_seats"]] = stranded.sum(axis=0)
+        k_lines[m, KL["distributor_margin"]] = (dm * (m_w + t_b * cb_w + t_u * cu_w)).sum(axis=0)
         vendor_b[m] = (m_c + dm * m_w + t_b * (cb_c + dm * cb_w)
                        + t_u * (added_value[:, 1] + dm * added_value[:, 0])
                        + renew_c + dm * renew_w).sum(axis=0)
@@ -465,24 +457,24 @@ def _many_paths_months(inp: Inputs, new_from: np.ndarray | None, first_month: in
         lic_changes = (r["change_rate"] * users_before + churned_seats
                        + n_joined * spc) * r["share_sum"]
         sl = s_lines[m]
-        sl[0] = sup_rev.sum(axis=0)
-        sl[1] = serv_rev.sum(axis=0)
-        sl[2] = (hours * c["rate"]).sum(axis=0)
-        sl[3] = (users * r["esc_fee"]).sum(axis=0)
-        sl[4] = (n_joined * r["onb_cost"]).sum(axis=0)
-        sl[5] = (users * c["tools_rate"]).sum(axis=0)
-        sl[6] = card_fee.sum(axis=0)
+        sl[SL["support_plans"]] = sup_rev.sum(axis=0)
+        sl[SL["services"]] = serv_rev.sum(axis=0)
+        sl[SL["support_labor"]] = (hours * c["rate"]).sum(axis=0)
+        sl[SL["escalation_fees"]] = (users * r["esc_fee"]).sum(axis=0)
+        sl[SL["services_cost"]] = (n_joined * r["onb_cost"]).sum(axis=0)
+        sl[SL["per_seat_tools"]] = (users * c["tools_rate"]).sum(axis=0)
+        sl[SL["card_processing"]] = card_fee.sum(axis=0)
         if ach_fee is not None:
-            sl[7] = ach_fee.sum(axis=0)
-        sl[8] = (lic_changes * c["admin_rate"]).sum(axis=0)
-        sl[9] = (n_charges * c["invoice_rate"]).sum(axis=0)
-        sl[10] = ((lic_rev + sup_rev) * c["commission_rate"]).sum(axis=0)
-        sl[11] = (n_joined * c["cac_rate"]).sum(axis=0)
-        sl[12] = (bill_total * bad_rate).sum(axis=0)
+            sl[SL["ach_fees"]] = ach_fee.sum(axis=0)
+        sl[SL["license_admin"]] = (lic_changes * c["admin_rate"]).sum(axis=0)
+        sl[SL["accounting"]] = (n_charges * c["invoice_rate"]).sum(axis=0)
+        sl[SL["commissions"]] = ((lic_rev + sup_rev) * c["commission_rate"]).sum(axis=0)
+        sl[SL["acquisition"]] = (n_joined * c["cac_rate"]).sum(axis=0)
+        sl[SL["bad_debt"]] = (bill_total * bad_rate).sum(axis=0)
         for tier in range(inp.n_247):
             tier_hours = hours[inp.tier_index == tier].sum(axis=0)
-            out_c[:, 0, m] += (np.maximum(0.0, c["floor_hours"][0] - tier_hours)
-                               * c["rate"][0])
+            out_c[:, CL["support_247_floor"], m] += (
+                np.maximum(0.0, c["floor_hours"][0] - tier_hours) * c["rate"][0])
 
         customers[m] = Nm + t_a * sum_nx
         seats[m] = users
@@ -704,10 +696,10 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
             lic_rev = priced[:, :, 0] * mk[:, :, None]
             lic_bill = priced[:, :, 1] * mk[:, :, None]
             ok = out_k[..., m]  # (P, S, K, 4)
-            ok[:, :, :, 0] = lic_rev
-            ok[:, :, :, 1] = priced[:, :, 2] * (1.0 - disc)
-            ok[:, :, :, 2] = priced[:, :, 3] * (1.0 - disc)
-            ok[:, :, :, 3] = priced[:, :, 4] * dm[:, :, None]
+            ok[:, :, :, KL["license_resale"]] = lic_rev
+            ok[:, :, :, KL["license_cost"]] = priced[:, :, 2] * (1.0 - disc)
+            ok[:, :, :, KL["stranded_seats"]] = priced[:, :, 3] * (1.0 - disc)
+            ok[:, :, :, KL["distributor_margin"]] = priced[:, :, 4] * dm[:, :, None]
             vendor_b[m] = (priced[:, :, 5] * ((1.0 - disc) + dm[:, :, None])).sum(axis=(1, 2))
 
             # support, services
@@ -743,23 +735,24 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
             recurring = qsum(lic_rev) + sup_rev
 
             os_ = out_s[..., m]  # (P, S, 13)
-            os_[:, :, 0] = sup_rev
-            os_[:, :, 1] = serv_rev
-            os_[:, :, 2] = hours * rate
-            os_[:, :, 3] = users * esc_fee
-            os_[:, :, 4] = n_joined * onb_cost
-            os_[:, :, 5] = users * tools_rate
-            os_[:, :, 6] = card_fee
-            os_[:, :, 7] = ach_fee
-            os_[:, :, 8] = lic_changes * admin_rate
-            os_[:, :, 9] = n_charges * invoice_rate
-            os_[:, :, 10] = recurring * commission_rate
-            os_[:, :, 11] = n_joined * cac_rate
-            os_[:, :, 12] = bill_total * bad_rate
+            os_[:, :, SL["support_plans"]] = sup_rev
+            os_[:, :, SL["services"]] = serv_rev
+            os_[:, :, SL["support_labor"]] = hours * rate
+            os_[:, :, SL["escalation_fees"]] = users * esc_fee
+            os_[:, :, SL["services_cost"]] = n_joined * onb_cost
+            os_[:, :, SL["per_seat_tools"]] = users * tools_rate
+            os_[:, :, SL["card_processing"]] = card_fee
+            os_[:, :, SL["ach_fees"]] = ach_fee
+            os_[:, :, SL["license_admin"]] = lic_changes * admin_rate
+            os_[:, :, SL["accounting"]] = n_charges * invoice_rate
+            os_[:, :, SL["commissions"]] = recurring * commission_rate
+            os_[:, :, SL["acquisition"]] = n_joined * cac_rate
+            os_[:, :, SL["bad_debt"]] = bill_total * bad_rate
             if inp.n_247:
                 for t in range(inp.n_247):
                     tier_hours = (hours * (inp.tier_index == t)[None, :]).sum(axis=1)
-                    out_c[:, 0, m] += np.maximum(0.0, floor_hours[:, 0] - tier_hours) * rate[:, 0]
+                    out_c[:, CL["support_247_floor"], m] += (
+                        np.maximum(0.0, floor_hours[:, 0] - tier_hours) * rate[:, 0])
 
             customers[m] = qsum(N)
             seats[m] = users
@@ -779,23 +772,26 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
         collectible_inv = months_last(collectible_inv)
 
     # company-level fixed lines
-    out_c[:, 1, :] = com("accounting_per_month")
-    out_c[:, 2, :] = com("compliance_per_year") / 12.0
-    out_c[:, 3, :] = com("systems_per_year") / 12.0
-    out_c[:, 4, :] = com("vendor_plan_per_year") / 12.0
-    out_c[:, 5, :] = com("direct_programme_per_year") / 12.0
-    out_c[:, 6, :] = com("distributor_fee_per_month")
+    out_c[:, CL["accounting"], :] = com("accounting_per_month")
+    out_c[:, CL["compliance"], :] = com("compliance_per_year") / 12.0
+    out_c[:, CL["systems"], :] = com("systems_per_year") / 12.0
+    out_c[:, CL["vendor_support_plan"], :] = com("vendor_plan_per_year") / 12.0
+    out_c[:, CL["direct_programme"], :] = com("direct_programme_per_year") / 12.0
+    out_c[:, CL["distributor_fees"], :] = com("distributor_fee_per_month")
 
     commission_plans = np.zeros((P, S, 0, 4, H))
     if tracker is not None:  # the plans replace the flat commission line
-        out_s[:, :, 10], commission_plans = tracker.finish(inp, out_k, out_s, billings, new_c)
+        out_s[:, :, SL["commissions"]], commission_plans = tracker.finish(
+            inp, out_k, out_s, billings, new_c)
     dso, dpo = com("dso_days"), com("dpo_days")
     cash_in = (collectible_now + lagged(collectible_inv, dso)
                + inv_before[:, None] * arrears_weights(dso, H))
     vendor_paid = lagged(vendor_b, dpo) + vendor_before[:, None] * arrears_weights(dpo, H)
-    # licence, stranded and distributor lines are paid through the vendor's bills; bad debt is
-    # billing never collected (no cash); every other cost is paid in the month
-    other_costs = (out_s[:, :, 2:12].sum(axis=(1, 2)) + out_c.sum(axis=1))
+    # the registry's cash treatment: licence, stranded and distributor lines are settled through
+    # the vendor's bills, bad debt is billing never collected, every line marked "paid" is paid
+    # in the month it is incurred
+    other_costs = (out_s[:, :, PAID_SEGMENT].sum(axis=(1, 2))
+                   + out_c[:, PAID_COMPANY].sum(axis=1))
     cash_out = vendor_paid + other_costs
     receivables_opening = inv_before * (dso[:, 0] / 30.0)
     payables_opening = vendor_before * (dpo[:, 0] / 30.0)

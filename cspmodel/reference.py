@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .catalog import annual_billed_monthly_factor_on
+from .ledger import STATEMENT_OF_LINE, STATEMENTS, lines_where
 from .schema import CommissionPlan, Scenario, Segment
 
 if TYPE_CHECKING:  # pragma: no cover - only for type hints
@@ -37,43 +38,16 @@ if TYPE_CHECKING:  # pragma: no cover - only for type hints
 # --------------------------------------------------------------------------------------------
 # Names shared with the engine
 # --------------------------------------------------------------------------------------------
-REVENUE_LINES = ("license_resale", "support_plans", "services")
-COST_OF_SALES_LINES = (
-    "license_cost",
-    "stranded_seats",
-    "distributor_margin",
-    "support_labor",
-    "support_247_floor",
-    "escalation_fees",
-    "services_cost",
-    "per_seat_tools",
-)
-OPERATING_COST_LINES = (
-    "card_processing",
-    "ach_fees",
-    "license_admin",
-    "accounting",
-    "compliance",
-    "systems",
-    "commissions",
-    "acquisition",
-    "bad_debt",
-    "vendor_support_plan",
-    "direct_programme",
-    "distributor_fees",
-)
-STATEMENT_OF_LINE: dict[str, str] = {
-    **{line: "revenue" for line in REVENUE_LINES},
-    **{line: "cost_of_sales" for line in COST_OF_SALES_LINES},
-    **{line: "operating_costs" for line in OPERATING_COST_LINES},
-}
-STATEMENTS = ("revenue", "cost_of_sales", "operating_costs")
+# the line names, statements and cash treatments come from the ledger-line registry
+REVENUE_LINES = lines_where(statement="revenue")
+COST_OF_SALES_LINES = lines_where(statement="cost_of_sales")
+OPERATING_COST_LINES = lines_where(statement="operating_costs")
 
 # Cost lines settled through the vendor billings (paid with the DPO lag, section 7) and the one
 # line that is no cash payment at all (bad debt is billings never collected). Every other cost
 # line is paid in the month it is incurred.
-VENDOR_SETTLED_LINES = ("license_cost", "stranded_seats", "distributor_margin")
-NON_CASH_LINES = ("bad_debt",)
+VENDOR_SETTLED_LINES = lines_where(cash="vendor")
+NON_CASH_LINES = lines_where(cash="none")
 
 ALL = "all"  # product label of non-product lines, segment label of company-level lines
 

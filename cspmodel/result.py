@@ -430,10 +430,8 @@ def _result_from_inputs(inp: Inputs) -> Result:
         empty = dict(inp.drivers, customers_at_start=np.zeros((1, len(inp.segments))))
         joiners = run_core(Inputs(**{**inp.__dict__, "drivers": empty}), detail=False,
                            first_month=window_start)
-        lic, sup = PRODUCT_LINES.index("license_resale"), SEGMENT_LINES.index("support_plans")
-        assert set(RECURRING_LINES) == {"license_resale", "support_plans"}
-        joiners_mrr = (joiners.product_lines[:, :, :, lic, -1].sum(axis=(1, 2))
-                       + joiners.segment_lines[:, :, sup, -1].sum(axis=1))
+        joiners_mrr = sum(v[:, -1] for k, v in line_totals(joiners).items()
+                          if k in RECURRING_LINES)
         retained_mrr = None
     st = statements(core)
     if retained_mrr is None:
