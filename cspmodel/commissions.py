@@ -18,8 +18,8 @@ The rules (also in ``docs/engine.md`` section 6a), per plan, segment and month `
     Support plans and services have no term: they book as they are invoiced.
   - ``cash_receipt``: the invoiced amount as it is collected: less ``bad_debt_rate``, the card
     and debit shares in the month, the invoice share ``dso_days`` later (the engine's cash-in
-    rule), plus the starting book's invoices from before the horizon as they are collected in
-    the first months (the engine's opening receivables; on a net basis at month 0's margin).
+    rule), plus the starting book's last month of invoices from before the horizon, collected
+    in month 0 (the engine's opening receivables; on a net basis at month 0's margin).
   - ``prorate: false``: a seat added mid-term on an annual term counts for a full twelve
     months at booking (both annual terms) and at invoice or receipt (upfront terms; a
     term billed monthly has no lump to prorate).
@@ -72,7 +72,7 @@ import numpy as np
 import pandas as pd
 
 from . import ledger
-from .engine import IS_M, IS_U, N_PHASES, PHASE, arrears_weights, lagged
+from .engine import IS_M, IS_U, N_PHASES, PHASE, lagged, opening_settlement
 
 if TYPE_CHECKING:
     from .engine import Inputs
@@ -206,12 +206,12 @@ class CohortTracker:
         now_share = (seg("pay_card") + seg("pay_ach"))[:, :, None]
         inv_share = seg("pay_invoice")[:, :, None]
         dso = np.repeat(np.broadcast_to(d["dso_days"], (P, 1)).astype(float), S, axis=0)
-        # invoices of the starting book from before the horizon, still being collected
+        # the starting book's last invoices before the horizon, collected in month 0
         start_seats = seg("customers_at_start") * seg("seats_per_customer")
         before = {"resale": self.licence_before,
                   "support_plans": start_seats * seg("tier_price_per_seat_month"),
                   "services": np.zeros((P, S))}
-        arrears = arrears_weights(dso, H).reshape(P, S, H)
+        arrears = opening_settlement(H)[None]  # (1, 1, H): settled in month 0
         leave = _leave_probabilities(inp, P, S, H)  # (P, S, H) by months since joining
 
         detail = np.zeros((P, S, len(plans), len(DETAIL_FIELDS), H))

@@ -269,20 +269,21 @@ def lagged(amounts: np.ndarray, days: np.ndarray) -> np.ndarray:
     return out
 
 
-def arrears_weights(days: np.ndarray, horizon: int) -> np.ndarray:
-    """Share of one month's pre-horizon billing paid in each month of the horizon, when every
-    month before the start billed the same amount and payment lags ``days`` (P, 1).
+def opening_settlement(horizon: int) -> np.ndarray:
+    """When the starting book's bills from before the start are settled: all in month 0.
 
-    With a lag of ``l = w + f`` months, month ``m`` receives ``(1 - f)`` if ``m < w`` plus
-    ``f`` if ``m < w + 1``: in all ``l`` months' worth, the opening balance.
+    The opening balances do not depend on the payment terms under test (``docs/engine.md``
+    section 7): the book at the start has its last month's invoices and its last month's
+    vendor bill open, and settles both in the first month. The terms under test apply to what
+    is billed from month 0 on, so that a longer DSO can only delay cash, never bring more in.
 
-    Example:
-        >>> arrears_weights(np.array([[45.0]]), 3)
-        array([[1. , 0.5, 0. ]])
+    Example (does a slower-paying customer base change what the starting book collects?):
+        >>> opening_settlement(3)
+        array([[1., 0., 0.]])
     """
-    whole, frac = _lag_split(days.astype(float))
-    m = np.arange(horizon)[None, :]
-    return (1.0 - frac) * (m < whole) + frac * (m < whole + 1)
+    out = np.zeros((1, horizon))
+    out[0, 0] = 1.0
+    return out
 
 
 def _many_paths_months(inp: Inputs, new_from: np.ndarray | None, first_month: int,
@@ -785,16 +786,16 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
             inp, out_k, out_s, billings, new_c)
     dso, dpo = com("dso_days"), com("dpo_days")
     cash_in = (collectible_now + lagged(collectible_inv, dso)
-               + inv_before[:, None] * arrears_weights(dso, H))
-    vendor_paid = lagged(vendor_b, dpo) + vendor_before[:, None] * arrears_weights(dpo, H)
+               + inv_before[:, None] * opening_settlement(H))
+    vendor_paid = lagged(vendor_b, dpo) + vendor_before[:, None] * opening_settlement(H)
     # the registry's cash treatment: licence, stranded and distributor lines are settled through
     # the vendor's bills, bad debt is billing never collected, every line marked "paid" is paid
     # in the month it is incurred
     other_costs = (out_s[:, :, PAID_SEGMENT].sum(axis=(1, 2))
                    + out_c[:, PAID_COMPANY].sum(axis=1))
     cash_out = vendor_paid + other_costs
-    receivables_opening = inv_before * (dso[:, 0] / 30.0)
-    payables_opening = vendor_before * (dpo[:, 0] / 30.0)
+    receivables_opening = inv_before.copy()  # one month of invoices, whatever the DSO
+    payables_opening = vendor_before.copy()  # one month of vendor bills, whatever the DPO
     receivables = receivables_opening[:, None] + np.cumsum(
         collectible_now + collectible_inv - cash_in, axis=1)
     payables = payables_opening[:, None] + np.cumsum(vendor_b - vendor_paid, axis=1)

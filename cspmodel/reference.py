@@ -94,6 +94,7 @@ LedgerRow = tuple[int, str, str, str, str, float]
 HOURS_PER_WEEK_247 = 168.0
 WEEKS_PER_MONTH = 52.0 / 12.0
 DAYS_PER_MONTH = 30.0  # section 7: a month counts as 30 days for payment timing
+OPENING_TERMS_DAYS = 30.0  # section 7: the starting book's earlier bills, whatever the terms
 MAX_LIFETIME_MONTHS = 120.0  # section 9
 
 
@@ -487,7 +488,8 @@ def _post_plan(
                 schedule_payment(received, m, collectible * invoice_share, dso_days)
             # the starting book's invoices from before the start, as they are collected
             before = billed_per_month_before[seg.name][cls] * invoice_share * (1.0 - bad_debt_rate)
-            for m, value in enumerate(_arrivals_before_start(before, dso_days, horizon)):
+            for m, value in enumerate(_arrivals_before_start(before, OPENING_TERMS_DAYS,
+                                                             horizon)):
                 received[m] += value * r[0]
             basis[seg.name] = received
 
@@ -644,8 +646,10 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
             seg_billing * seg.payment_mix["invoice"] * (1.0 - costs.bad_debt_rate)
         )
         billed_per_month_before[seg.name] = by_class
-    dso_days_open = float(s.billing.dso_days)
-    dpo_days_open = float(channel.payment_days)
+    # the opening balances do not depend on the terms under test: the months before the
+    # start are taken as settled on 30-day terms, so one month is open at the start (7)
+    dso_days_open = OPENING_TERMS_DAYS
+    dpo_days_open = OPENING_TERMS_DAYS
     opening_receivables = 0.0
     opening_payables = 0.0
     cash_in_before = [0.0] * horizon

@@ -80,17 +80,19 @@ def test_cash_receipt_waits_for_payment_and_skips_bad_debt() -> None:
 
 
 def test_cash_receipt_on_the_starting_book_collects_its_old_invoices() -> None:
-    # the starting book invoiced 1,000 a month before the horizon too: month 0 collects a full
-    # month (900 after bad debt), month 1 half an old and half a new one: 5% of 900 = 45 each
+    # the starting book invoiced 1,000 a month before the horizon too; its last month is open
+    # at the start and collected in month 0, whatever the DSO (docs/engine.md section 7): 900
+    # after bad debt -> 45. The horizon's invoices are collected 45 days on: month 1 collects
+    # half of month 0's (450 -> 22.5), every later month half of two months' (900 -> 45)
     s = scenario([{"name": "r", "rate": 0.05, "payout": "cash_receipt"}],
                  segment={"payment_mix": {"invoice": 1}}, costs={"bad_debt_rate": 0.1},
                  billing={"dso_days": 45})
-    assert commissions(s) == pytest.approx([45.0] * 14)
+    assert commissions(s) == pytest.approx([45.0, 22.5] + [45.0] * 12)
     net = scenario([{"name": "r", "rate": 0.10, "basis": "net", "payout": "cash_receipt"}],
                    segment={"payment_mix": {"invoice": 1}}, costs={"bad_debt_rate": 0.1},
                    billing={"dso_days": 45})
-    # net 200 a month, 90% collected: 10% of 180 = 18
-    assert commissions(net) == pytest.approx([18.0] * 14)
+    # net 200 a month, 90% collected: 10% of 180 = 18 (half of it in month 1)
+    assert commissions(net) == pytest.approx([18.0, 9.0] + [18.0] * 12)
 
 
 def test_booking_pays_the_committed_annual_term_at_once() -> None:
