@@ -269,14 +269,9 @@ def direct_bill_threshold(scenario: Scenario) -> float:
         ...     "  product_mix: {m365_business_basic: 1}\\n"))
         1000000.0
     """
-    from .catalog import direct_bill_threshold_on
-    from .engine import add_months
+    from .channel import direct_bill_need
 
-    own = scenario.thresholds.direct_bill_min_ttm_revenue
-    if own is not None:
-        return float(own)
-    return float(direct_bill_threshold_on(
-        add_months(scenario.start_month, min(11, scenario.horizon_months - 1))))
+    return float(direct_bill_need(scenario)[min(11, scenario.horizon_months - 1)])
 
 
 def threshold_seats(scenario: Scenario) -> float:

@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +29,7 @@ from .ledger import (  # noqa: F401 - re-exported for the readers of the engine
     STATEMENT_OF_LINE,
 )
 from .schema import TERM_KEYS, Scenario
+from .util import add_months  # noqa: F401 - re-exported: the engine's calendar
 
 N_PHASES = 12
 N_COHORTS = 1 + 2 * N_PHASES
@@ -51,17 +51,6 @@ CL = {n: ledger.index("company", n) for n in COMPANY_LINES}
 PAID_SEGMENT = ledger.mask("segment", cash="paid")
 PAID_COMPANY = ledger.mask("company", cash="paid")
 assert not ledger.mask("product", cash="paid").any()  # product lines are all vendor-settled
-
-
-def add_months(start: dt.date, months: int) -> dt.date:
-    """The first day of the month ``months`` after ``start`` (negative goes back).
-
-    Example:
-        >>> add_months(dt.date(2026, 1, 1), -12)
-        datetime.date(2025, 1, 1)
-    """
-    index = start.year * 12 + (start.month - 1) + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .catalog import direct_bill_threshold_on
+from .channel import threshold_warning
 from .engine import (
     COMPANY_LINES,
     PRODUCT_LINES,
@@ -26,7 +26,6 @@ from .engine import (
     STATEMENT_OF_LINE,
     CoreOutput,
     Inputs,
-    add_months,
     build_inputs,
     run_core,
 )
@@ -327,33 +326,11 @@ def _ledger(core: CoreOutput, inp: Inputs, index: pd.PeriodIndex, path: int = 0)
 
 def _warnings(inp: Inputs, st: dict[str, np.ndarray], sc: Scenario) -> list[str]:
     out: list[str] = []
-    H = inp.horizon
-    lic = st["license_resale"][0]
     cur = sc.currency
-    if H >= 12:
-        ttm = np.convolve(lic, np.ones(12), mode="valid")  # month 11 .. H-1
-        first, last = float(ttm[0]), float(ttm[-1])
-        label = "in its first 12 months"
-    else:
-        first = last = float(lic.sum() * 12.0 / H)
-        label = f"a year at the pace of its first {H} months"
-    if sc.channel.model == "direct":
-        when = add_months(sc.start_month, min(11, H - 1))
-        need = (sc.thresholds.direct_bill_min_ttm_revenue
-                if sc.thresholds.direct_bill_min_ttm_revenue is not None
-                else direct_bill_threshold_on(when))
-        if first < need:
-            out.append(
-                f"Direct bill requires {money(need, cur)} of CSP revenue over 12 months; this "
-                f"book bills {money(first, cur)} {label}"
-                + (f" and {money(last, cur)} in its last 12" if H > 12 else "")
-                + ". Microsoft would not admit or keep it as a direct-bill partner.")
-    else:
-        need = sc.thresholds.indirect_reseller_min_ttm_revenue
-        if first < need:
-            out.append(
-                f"Indirect resellers need {money(need, cur)} of revenue over 12 months per "
-                f"tenant; this book bills {money(first, cur)} {label}.")
+    # Microsoft reassesses the programme thresholds yearly: every trailing 12 months
+    shortfall = threshold_warning(sc, st["license_resale"][0], lambda x: money(x, cur))
+    if shortfall:
+        out.append(shortfall)
     if cur != "USD" and any(sc.product_spec(p) is None or
                             sc.product_spec(p).list_price_per_seat_month is None  # type: ignore
                             for p in inp.products):

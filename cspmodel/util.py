@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import shutil
@@ -76,3 +77,14 @@ def percent(share: float, decimals: int = 1) -> str:
     if share is None or (isinstance(share, float) and math.isnan(share)):
         return "n/a"
     return f"{100 * share:.{decimals}f}%"
+
+
+def add_months(start: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` after ``start`` (negative goes back).
+
+    Example:
+        >>> add_months(dt.date(2026, 1, 1), -12)
+        datetime.date(2025, 1, 1)
+    """
+    index = start.year * 12 + (start.month - 1) + months
+    return dt.date(index // 12, index % 12 + 1, 1)
