@@ -17,6 +17,7 @@ import pandas as pd
 from .ledger import LINES, STATEMENT_OF_LINE
 from .result import Result, simulate
 from .schema import Scenario
+from .support import floor_hours, share_floor
 
 # lines in the order a partner reads a profit and loss: revenue, cost of sales, operating costs
 WATERFALL_ORDER = tuple(STATEMENT_OF_LINE)
@@ -297,7 +298,6 @@ def threshold_seats(scenario: Scenario) -> float:
 # --------------------------------------------------------------------------------------------
 # Support plans
 # --------------------------------------------------------------------------------------------
-HOURS_PER_MONTH_247 = 168 * 52 / 12  # a week's 168 hours x 52 weeks / 12 months = 728 h
 
 
 def tier_hours_per_seat(scenario: Scenario, tier: str) -> float:
@@ -343,7 +343,7 @@ def floor_figures(scenario: Scenario, tier: str) -> dict[str, float]:
     """
     t = scenario.support.tiers[tier]
     sup = scenario.support
-    floor_h = HOURS_PER_MONTH_247 * sup.staff_on_shift_247 if t.coverage == "24x7" else 0.0
+    floor_h = float(floor_hours(sup.staff_on_shift_247)) if t.coverage == "24x7" else 0.0
     per_seat = tier_hours_per_seat(scenario, tier)
     cost = floor_h * sup.labor_rate_per_hour
     return {
@@ -367,50 +367,52 @@ def support_tier_margins(result: Result) -> pd.DataFrame:
     """Margin of each support tier sold, over the horizon: one row per tier in use.
 
     Columns: ``coverage``, ``price_per_seat_month``, ``seat_months``, ``revenue``,
-    ``labor`` (ticket handling), ``floor_247`` (the part of the 24/7 staffing floor the tier's
-    own tickets do not fill), ``escalation_fees`` (indirect), ``cost``, ``margin``,
-    ``margin_share`` (margin / revenue, NaN without revenue), ``cost_per_seat_month``.
-    The floor is recomputed per tier (max(0, floor hours - the tier's hours) x rate, month by
-    month), which is how the engine charges it, so the tiers' floors add up to the ledger's
+    ``labor`` (ticket handling), ``floor_247`` (the tier's share of the one 24/7 staffing
+    floor, pro rata to the 24/7 tiers' seats month by month), ``escalation_fees`` (indirect),
+    ``tools`` (per-seat tools), ``cost``, ``margin``, ``margin_share`` (margin / revenue, NaN
+    without revenue), ``cost_per_seat_month``. The cost is the support class's cost of sales
+    of the ledger registry, the same definition as the summary's ``support_gross_margin``: with
+    one tier sold the two are equal, and the tiers' floors add up to the ledger's
     ``support_247_floor`` line.
 
     Example:
         >>> from cspmodel.io import load_scenario_text
         >>> r = simulate(load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
         ...     "  product_mix: {m365_business_basic: 1}\\n  support_tier: standard\\n"))
-        >>> list(support_tier_margins(r).index)
-        ['standard']
+        >>> t = support_tier_margins(r)
+        >>> list(t.index), bool(abs(t["margin_share"].iloc[0] - r.summary["support_gross_margin"])
+        ...                      < 1e-12)
+        (['standard'], True)
     """
     sc = result.scenario
     sup = sc.support
     led = result.ledger
     seats = _segment_seat_months(sc)  # (S, H)
-    rate = sup.labor_rate_per_hour
+    sold = [(name, tier) for name, tier in sup.tiers.items()
+            if any(s.support_tier == name for s in sc.segments)]
+    tiers_247 = [name for name, tier in sold if tier.coverage == "24x7"]
+    floor_line = (led[led["line"] == "support_247_floor"].groupby("month")["amount"].sum()
+                  .reindex(result.monthly.index, fill_value=0.0).to_numpy())
+    seats_247 = np.array([seats[[i for i, s in enumerate(sc.segments)
+                                 if s.support_tier == name]].sum(axis=0) for name in tiers_247])
+    floors = (dict(zip(tiers_247, share_floor(floor_line, seats_247).sum(axis=1), strict=True))
+              if tiers_247 else {})
     rows = {}
-    for tier_name, tier in sup.tiers.items():
+    for tier_name, tier in sold:
         segs = [i for i, s in enumerate(sc.segments) if s.support_tier == tier_name]
-        if not segs:
-            continue
         names = [sc.segments[i].name for i in segs]
-        mine = led[led["segment"].isin(names)]
-        by_line = mine.groupby("line", observed=True)["amount"].sum()
+        by_line = led[led["segment"].isin(names)].groupby("line", observed=True)["amount"].sum()
         revenue = float(by_line.get("support_plans", 0.0))
         labor = float(by_line.get("support_labor", 0.0))
         esc = float(by_line.get("escalation_fees", 0.0))
-        floor = 0.0
-        if tier.coverage == "24x7":
-            monthly_labor = (mine[mine["line"] == "support_labor"]
-                             .groupby("month")["amount"].sum()
-                             .reindex(result.monthly.index, fill_value=0.0).to_numpy())
-            hours = monthly_labor / rate if rate > 0 else np.zeros(len(result.monthly))
-            floor_h = HOURS_PER_MONTH_247 * sup.staff_on_shift_247
-            floor = float((np.maximum(0.0, floor_h - hours) * rate).sum())
+        tools = float(by_line.get("per_seat_tools", 0.0))
+        floor = float(floors.get(tier_name, 0.0))
         seat_months = float(seats[segs].sum())
-        cost = labor + floor + esc
+        cost = labor + floor + esc + tools
         rows[tier_name] = {
             "coverage": tier.coverage, "price_per_seat_month": tier.price_per_seat_month,
             "seat_months": seat_months, "revenue": revenue, "labor": labor,
-            "floor_247": floor, "escalation_fees": esc, "cost": cost,
+            "floor_247": floor, "escalation_fees": esc, "tools": tools, "cost": cost,
             "margin": revenue - cost,
             "margin_share": (revenue - cost) / revenue if revenue else float("nan"),
             "cost_per_seat_month": cost / seat_months if seat_months else float("nan"),

@@ -29,6 +29,8 @@ from .ledger import (  # noqa: F401 - re-exported for the readers of the engine
     STATEMENT_OF_LINE,
 )
 from .schema import TERM_KEYS, Scenario
+from .support import floor_cost
+from .support import floor_hours as support_floor_hours
 from .util import add_months  # noqa: F401 - re-exported: the engine's calendar
 
 N_PHASES = 12
@@ -461,10 +463,9 @@ def _many_paths_months(inp: Inputs, new_from: np.ndarray | None, first_month: in
         sl[SL["commissions"]] = ((lic_rev + sup_rev) * c["commission_rate"]).sum(axis=0)
         sl[SL["acquisition"]] = (n_joined * c["cac_rate"]).sum(axis=0)
         sl[SL["bad_debt"]] = (bill_total * bad_rate).sum(axis=0)
-        for tier in range(inp.n_247):
-            tier_hours = hours[inp.tier_index == tier].sum(axis=0)
-            out_c[:, CL["support_247_floor"], m] += (
-                np.maximum(0.0, c["floor_hours"][0] - tier_hours) * c["rate"][0])
+        if inp.n_247:  # one shift serves every 24/7 tier sold
+            out_c[:, CL["support_247_floor"], m] = floor_cost(
+                hours[inp.tier_index >= 0].sum(axis=0), c["floor_hours"][0], c["rate"][0])
 
         customers[m] = Nm + t_a * sum_nx
         seats[m] = users
@@ -562,7 +563,7 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
     hours_per_user = minutes / 60.0 / util
     w_all = np.einsum("sk,kqm->sqm", share, inp.locked)  # (S, Q, H) list value per user
     has_support_price = (tier_price > 0)[:, :, None]  # (P, S, 1)
-    floor_hours = 168.0 * 52.0 / 12.0 * com("staff_on_shift_247")  # (P, 1)
+    floor_hours = support_floor_hours(com("staff_on_shift_247"))  # (P, 1)
 
     # opening balances of the initial upfront cohorts (phase >= 1 has phase months left)
     months_left0 = np.where(IS_U, np.where(PHASE == 0, 0, PHASE), 0).astype(float)  # (Q,)
@@ -738,11 +739,9 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
             os_[:, :, SL["commissions"]] = recurring * commission_rate
             os_[:, :, SL["acquisition"]] = n_joined * cac_rate
             os_[:, :, SL["bad_debt"]] = bill_total * bad_rate
-            if inp.n_247:
-                for t in range(inp.n_247):
-                    tier_hours = (hours * (inp.tier_index == t)[None, :]).sum(axis=1)
-                    out_c[:, CL["support_247_floor"], m] += (
-                        np.maximum(0.0, floor_hours[:, 0] - tier_hours) * rate[:, 0])
+            if inp.n_247:  # one shift serves every 24/7 tier sold
+                out_c[:, CL["support_247_floor"], m] = floor_cost(
+                    hours[:, inp.tier_index >= 0].sum(axis=1), floor_hours[:, 0], rate[:, 0])
 
             customers[m] = qsum(N)
             seats[m] = users

@@ -609,22 +609,26 @@ def support_tiers(table: pd.DataFrame, currency: str, title: str | None = None) 
     labor = (table["labor"] / table["seat_months"]).to_numpy()
     floor = (table["floor_247"] / table["seat_months"]).to_numpy()
     esc = (table["escalation_fees"] / table["seat_months"]).to_numpy()
+    tools = (table["tools"] / table["seat_months"]).to_numpy()
     price = (table["revenue"] / table["seat_months"]).to_numpy()
     w = 0.38
     ax.bar(x - w / 2, price, w, color=POSITIVE, label="Price")
     ax.bar(x + w / 2, labor, w, color=NEGATIVE, label="Ticket labor")
     ax.bar(x + w / 2, floor, w, bottom=labor, color="#8c564b", label="24/7 staffing floor")
     ax.bar(x + w / 2, esc, w, bottom=labor + floor, color="#e377c2", label="Escalation fees")
+    ax.bar(x + w / 2, tools, w, bottom=labor + floor + esc, color="#7f7f7f",
+           label="Per-seat tools")
+    cost = labor + floor + esc + tools
     for i, share in enumerate(table["margin_share"]):
         text = "no price" if math.isnan(share) else f"margin {100 * share:.0f}%"
-        top = max(price[i], labor[i] + floor[i] + esc[i])
+        top = max(price[i], cost[i])
         ax.annotate(text, (x[i], top), ha="center", va="bottom", fontsize=12,
                     fontweight="bold", xytext=(0, 4), textcoords="offset points")
     ax.set_xticks(x, [str(t) for t in table.index])
     ax.set_ylabel(f"{currency} per seat per month")
     ax.yaxis.set_major_formatter(money_formatter(currency))
-    ax.set_ylim(0, max(1.0, float(np.nanmax(np.r_[price, labor + floor + esc]))) * 1.3)
-    ax.legend(loc="upper center", ncols=4, fontsize=10)
+    ax.set_ylim(0, max(1.0, float(np.nanmax(np.r_[price, cost]))) * 1.3)
+    ax.legend(loc="upper center", ncols=5, fontsize=10)
     ax.set_title(title or "Support tiers: price against cost per seat")
     return fig
 

@@ -965,15 +965,19 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
             customer_months_by_hazard.append((hazard, customers))
 
         # ---- company-level lines ---------------------------------------------------------------
-        # 5: 24x7 staffing floor.
-        # AMBIGUITY: "for each 24x7 tier" is read as each 24x7 tier that is sold to at least one
-        # segment; a tier listed in support.tiers that no segment sells (the default tiers
-        # include premium_247) needs no staff on shift.
+        # 5: 24x7 staffing floor. One night-and-weekend shift serves every 24x7 tier sold to at
+        # least one segment (a tier nobody buys needs nobody on shift): the floor is counted
+        # once, less the ticket hours of all the 24x7 tiers together.
         floor_hours = HOURS_PER_WEEK_247 * WEEKS_PER_MONTH * support.staff_on_shift_247
+        hours_247 = 0.0
+        any_247 = False
         for tier_name, tier in support.tiers.items():
             if tier.coverage != "24x7" or tier_name not in tiers_sold:
                 continue
-            shortfall = max(0.0, floor_hours - hours_by_tier.get(tier_name, 0.0))
+            any_247 = True
+            hours_247 += hours_by_tier.get(tier_name, 0.0)
+        if any_247:
+            shortfall = max(0.0, floor_hours - hours_247)
             book.post(m, ALL, ALL, "support_247_floor", shortfall * support.labor_rate_per_hour)
 
         # 6: company-level operating lines.

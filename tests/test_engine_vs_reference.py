@@ -79,6 +79,7 @@ def scenarios(draw: Any, with_plans: bool | None = None) -> cspmodel.Scenario:
         "std": {"price_per_seat_month": draw(st.sampled_from([10.0, 15.0])),
                 "escalation_rate": draw(st.sampled_from([0.0, 0.1]))},
         "p247": {"price_per_seat_month": 35.0, "coverage": "24x7"},
+        "p247b": {"price_per_seat_month": 25.0, "coverage": "24x7"},  # shares the one floor
     }
     segments = []
     for i in range(n_seg):
