@@ -2,7 +2,10 @@
 
 Example:
     >>> import cspmodel
-    >>> s = cspmodel.load_scenario("scenarios/small_indirect_msp.yaml")  # doctest: +SKIP
+    >>> s = cspmodel.load_scenario("scenarios/small_indirect_msp.yaml")
+    >>> r = cspmodel.simulate(s)
+    >>> bool(abs(r.summary["revenue"] - r.monthly["revenue"].sum()) < 1e-6)
+    True
 """
 
 from .errors import Problem, ScenarioError

@@ -32,8 +32,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Load and validate one scenario file.
 
     Example:
-        >>> s = load_scenario("scenarios/small_indirect_msp.yaml")  # doctest: +SKIP
-        >>> s.channel.model  # doctest: +SKIP
+        >>> s = load_scenario("scenarios/small_indirect_msp.yaml")
+        >>> s.channel.model
         'indirect'
     """
     p = Path(path)

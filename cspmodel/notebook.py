@@ -9,8 +9,8 @@ works in Jupyter (run from ``notebooks/``), under papermill from the project fol
 batch.
 
 Example:
-    >>> s = load("scenarios/small_indirect_msp.yaml")  # doctest: +SKIP
-    >>> s.channel.model  # doctest: +SKIP
+    >>> s = load("scenarios/small_indirect_msp.yaml")
+    >>> s.channel.model
     'indirect'
 """
 

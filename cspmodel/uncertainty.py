@@ -7,11 +7,11 @@ horizon) is run point by point, through any ``concurrent.futures.Executor``.
 
 Example:
     >>> import cspmodel
-    >>> s = cspmodel.load_scenario("scenarios/small_indirect_msp.yaml")  # doctest: +SKIP
+    >>> s = cspmodel.load_scenario("scenarios/small_indirect_msp.yaml")
     >>> s = s.with_overrides({"segments.0.churn_annual": {"dist": "beta", "a": 2, "b": 18}})
-    ... # doctest: +SKIP
-    >>> r = cspmodel.simulate(s, paths=1000, seed=1)  # doctest: +SKIP
-    >>> r.probability("operating_profit > 0")  # doctest: +SKIP
+    >>> r = cspmodel.simulate(s, paths=1000, seed=1)
+    >>> 0.0 <= r.probability("operating_profit > 0") <= 1.0
+    True
 """
 
 from __future__ import annotations
@@ -300,7 +300,12 @@ def probability_beats(a: Scenario, b: Scenario, metric: str = "npv", paths: int 
     market is compared under the two choices (common random numbers).
 
     Example:
-        >>> probability_beats(direct, indirect, "npv", paths=1000)  # doctest: +SKIP
+        >>> import cspmodel
+        >>> indirect = cspmodel.load_scenario("scenarios/small_indirect_msp.yaml")
+        >>> direct = indirect.with_overrides({"channel.model": "direct",
+        ...     "support.vendor_plan": "advanced_support_for_partners"})
+        >>> probability_beats(direct, indirect, "npv", paths=200)  # a small MSP: never
+        0.0
     """
     from .result import simulate
 
@@ -557,6 +562,23 @@ class BreakEven:
         return self.sentence
 
 
+def _is_whole_number(key: str) -> bool:
+    """Whether the scenario key takes whole numbers only (days, months)."""
+    import typing
+
+    from .io import _field_at
+
+    parts = tuple(int(p) if p.isdigit() else p for p in key.split("."))
+    f = _field_at(parts)
+    if f is None:
+        return False
+    ann = f.annotation
+    while typing.get_origin(ann) is typing.Annotated:
+        ann = typing.get_args(ann)[0]
+    args = [a for a in typing.get_args(ann) if a is not type(None)]
+    return ann is int or (bool(args) and all(a is int for a in args))
+
+
 def _default_range(scenario: Scenario, key: str) -> tuple[float, float]:
     b = _field_bounds(key)
     now = _current(scenario, key)
@@ -579,21 +601,32 @@ def breakeven(scenario: Scenario, vary: str, metric: str = "npv", target: float 
     then narrowed (each step a vectorized run of 16 values) until it is within ``tol`` (default
     range / 1e6). No crossing gives ``found=False`` and a sentence saying so.
 
-    Example:
+    A whole-number key (``billing.dso_days``, ``horizon_months``) is bracketed on whole
+    numbers only, and the answer is the first whole value at which the metric has reached the
+    target.
+
+    Example (how many new customers a month before the book makes an operating profit?):
         >>> from cspmodel.io import load_scenario_text
-        >>> s = load_scenario_text("name: x\\nhorizon_months: 12\\nsegments:\\n- name: A\\n"
-        ...     "  product_mix: {m365_business_basic: 1}\\n")
-        >>> b = breakeven(s, "costs.accounting_per_month", "operating_profit", low=0,
-        ...               high=1e6)
-        >>> b.found
-        True
+        >>> s = load_scenario_text("name: x\\nhorizon_months: 36\\nsegments:\\n- name: A\\n"
+        ...     "  customers_at_start: 20\\n  product_mix: {m365_business_premium: 1}\\n")
+        >>> b = breakeven(s, "segments.0.customers_at_start", "operating_profit", low=0,
+        ...               high=1000)
+        >>> b.found, 20 < b.value < 1000
+        (True, True)
+        >>> breakeven(s, "billing.dso_days", "npv", target=-1e9).found  # whole days only
+        False
     """
     d_lo, d_hi = _default_range(scenario, vary)
     lo = d_lo if low is None else float(low)
     hi = d_hi if high is None else float(high)
+    whole = _is_whole_number(vary)
+    if whole:
+        lo, hi = float(math.ceil(lo)), float(math.floor(hi))
     if not hi > lo:
         raise ValueError(f"the range of {vary} is empty: low {lo:g}, high {hi:g}")
     tol = (hi - lo) / 1e6 if tol is None else tol
+    if whole:
+        tol = max(tol, 1.0)
 
     def gap(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         a = sweep(scenario, zip={vary: xs.tolist()}, executor=executor)[metric]
@@ -605,6 +638,8 @@ def breakeven(scenario: Scenario, vary: str, metric: str = "npv", target: float 
         return a - b, a, b
 
     xs = np.linspace(lo, hi, points)
+    if whole:
+        xs = np.unique(np.round(xs))
     g, a, b = gap(xs)
     curve = pd.DataFrame({vary: xs, metric: a})
     if b is not None:
@@ -634,6 +669,9 @@ def breakeven(scenario: Scenario, vary: str, metric: str = "npv", target: float 
         s_a = np.sign(g[first])
         while b_x - a_x > tol:
             inner = np.linspace(a_x, b_x, 18)[1:-1]
+            if whole:
+                inner = np.unique(np.round(inner))
+                inner = inner[(inner > a_x) & (inner < b_x)]
             gi = gap(inner)[0]
             pts = np.concatenate([[a_x], inner, [b_x]])
             gs = np.concatenate([[s_a], np.sign(gi), [-s_a]])
@@ -642,6 +680,6 @@ def breakeven(scenario: Scenario, vary: str, metric: str = "npv", target: float 
                 break
             j = int(np.nonzero(gs[:-1] * gs[1:] < 0)[0][0])
             a_x, b_x = float(pts[j]), float(pts[j + 1])
-        x = (a_x + b_x) / 2.0
+        x = b_x if whole else (a_x + b_x) / 2.0
     sentence = f"{what} at {vary} = {x:,.6g} (searched {lo:,.6g} to {hi:,.6g})."
     return BreakEven(vary, metric, target, True, x, lo, hi, sentence, curve)

@@ -130,13 +130,3 @@ def test_papermill_run_records_the_summary_of_simulate(papermill_runs, nb, scena
     images = sum(1 for c in executed.cells for o in c.get("outputs", [])
                  if "image/png" in o.get("data", {}))
     assert images >= 1, "the notebook's charts did not show"
-
-
-@pytest.mark.parametrize("name", ["cspmodel.notebook", "cspmodel.batch", "cspmodel.analysis"])
-def test_docstring_examples_of_the_notebook_modules(name: str, monkeypatch) -> None:
-    import doctest
-    import importlib
-
-    monkeypatch.chdir(ROOT)
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0

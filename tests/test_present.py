@@ -9,7 +9,6 @@ one scenario (papermill, for the page and the slides)."""
 from __future__ import annotations
 
 import datetime as dt
-import doctest
 import json
 import re
 import shutil
@@ -244,12 +243,6 @@ def test_a_failed_render_leaves_the_old_file_whole(tmp_path: Path,
     assert res.exit_code == 1 and "chart failed" in res.output
     assert out.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["d.pptx"]
-
-
-def test_docstring_examples_of_present(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
-    result = doctest.testmod(present, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0
 
 
 # ------------------------------------------------------------------------------------------

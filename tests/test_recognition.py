@@ -3,7 +3,6 @@ paid seats, one claimant per workload, the negotiated split and its side payment
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import pandas as pd
@@ -201,10 +200,3 @@ def test_shipped_engagements_load(path: Path) -> None:
 def test_missing_engagement_file() -> None:
     with pytest.raises(ScenarioError, match="no such file"):
         load_engagement(ROOT / "engagements" / "nope.yaml")
-
-
-@pytest.mark.parametrize("module", [cspmodel.recognition, cspmodel.commissions])
-def test_docstring_examples(module: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0

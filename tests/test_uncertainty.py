@@ -322,3 +322,19 @@ def test_monte_carlo_with_commission_plans(base):
     many = cspmodel.simulate(z, paths=600, seed=1)
     np.testing.assert_array_equal(many.paths.iloc[599].to_numpy(), det.paths.iloc[0].to_numpy())
     assert cspmodel.simulate(s, paths=600, seed=1).paths["npv"].std() > 0
+
+
+def test_breakeven_brackets_whole_number_keys_on_whole_numbers():
+    # engine issue, defect 6f: dso_days takes whole days; bracketing used to try 5.625 days
+    # and stop with a validation error
+    s = cspmodel.load_scenario(ROOT / "scenarios" / "small_indirect_msp.yaml")
+    npv = {d: float(cspmodel.simulate(s.with_overrides({"billing.dso_days": d})).summary["npv"])
+           for d in (0, 90)}
+    target = (npv[0] + npv[90]) / 2
+    b = cspmodel.breakeven(s, "billing.dso_days", "npv", target=target)
+    assert b.found and b.value == int(b.value)
+    d = int(b.value)
+    at = float(cspmodel.simulate(s.with_overrides({"billing.dso_days": d})).summary["npv"])
+    before = float(cspmodel.simulate(
+        s.with_overrides({"billing.dso_days": d - 1})).summary["npv"])
+    assert before > target >= at  # NPV falls with DSO: d is the first whole day at or past it
