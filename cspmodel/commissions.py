@@ -72,6 +72,7 @@ import numpy as np
 import pandas as pd
 
 from . import ledger
+from .book import monthly_hazard
 from .engine import IS_M, IS_U, N_PHASES, PHASE, lagged, opening_settlement
 
 if TYPE_CHECKING:
@@ -280,7 +281,7 @@ def _leave_probabilities(inp: Inputs, P: int, S: int, H: int) -> np.ndarray:
     d = inp.drivers
     churn = np.broadcast_to(d["churn_annual"], (P, S)).astype(float)
     monthly = np.broadcast_to(d["term_monthly"], (P, S)).astype(float)
-    hazard = 1.0 - (1.0 - churn) ** (1.0 / 12.0)
+    hazard = monthly_hazard(churn)
     k = np.arange(H)[None, None, :]
     out = np.where(k >= 1, monthly[:, :, None] * (1.0 - hazard[:, :, None]) ** np.maximum(k - 1, 0)
                    * hazard[:, :, None], 0.0)

@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
 
 from . import ledger
+from .book import monthly_hazard, seat_change_rates
 from .catalog import annual_billed_monthly_factor_on
 from .ledger import (  # noqa: F401 - re-exported for the readers of the engine
     COMPANY_LINES,
@@ -514,14 +514,9 @@ def run_core(inp: Inputs, new_from: np.ndarray | None = None, detail: bool = Tru
     n0, new_n = seg("customers_at_start"), seg("new_customers_per_month")
     churn, spc = seg("churn_annual"), seg("seats_per_customer")
     pd_, markup = seg("prepay_discount"), seg("markup_vs_list")
-    mu = (1.0 + seg("seat_growth_annual")) ** (1.0 / 12.0) - 1.0
-    sigma = seg("seat_volatility_annual") / np.sqrt(12.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(sigma > 0, mu / np.where(sigma > 0, sigma, 1.0), 0.0)
-        add_rate = np.where(sigma > 0, mu * ndtr(z) + sigma * np.exp(-0.5 * z * z)
-                            / np.sqrt(2 * np.pi), np.maximum(mu, 0.0))
-    red_rate = add_rate - mu
-    hazard_m = 1.0 - (1.0 - churn) ** (1.0 / 12.0)
+    add_rate, red_rate = seat_change_rates(seg("seat_growth_annual"),
+                                           seg("seat_volatility_annual"))
+    hazard_m = monthly_hazard(churn)
 
     # term shares per cohort: (P, S, Q)
     t_m, t_b, t_u = seg("term_monthly"), seg("term_annual_billed_monthly"), seg(

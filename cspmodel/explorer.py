@@ -37,6 +37,7 @@ import ipywidgets as W
 
 from .analysis import DEFAULT_VENDOR_PLAN, as_channel
 from .errors import ScenarioError
+from .headline import break_even_text
 from .io import load_scenario, write_scenario
 from .plots import LiveChart
 from .result import Result, simulate
@@ -551,7 +552,7 @@ class Explorer:
             "npv": ("NPV of cash", _money(s["npv"], cur),
                     f"at {100 * self.scenario.discount_rate_annual:.0f}% a year"),
             "break_even_month": ("Break-even month",
-                                 "never" if math.isnan(be) else f"month {int(be)}",
+                                 "never" if math.isnan(be) else break_even_text(be, months),
                                  "cumulative cash stays positive from then"
                                  if not math.isnan(be) else f"not within {months} months"),
             "cash_trough": ("Cash trough", _money(s["cash_trough"], cur),

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import MISSING, Problem, ScenarioError
+from .headline import break_even_text
 from .io import apply_overrides, load_scenario
 from .result import Result
 from .schema import Scenario
@@ -150,8 +151,8 @@ def fmt_figure(value: float, kind: str, currency: str = "") -> str:
         return fmt_money(value, currency, 2)
     if kind == "percent":
         return fmt_percent(value)
-    if kind == "month":
-        return "never" if math.isnan(value) else f"month {int(value)}"
+    if kind == "month":  # a break-even month: 0 is "from the start"
+        return "never" if math.isnan(value) else break_even_text(value, 0)
     if kind == "count":
         return fmt_money(value)
     return "n/a" if math.isnan(value) else f"{value:,.1f}"

@@ -116,7 +116,9 @@ def _months(result: Result) -> np.ndarray:
 
 def _be_text(result: Result) -> str:
     be = result.summary["break_even_month"]
-    return "never breaks even" if math.isnan(be) else f"breaks even in month {int(be)}"
+    if math.isnan(be):
+        return "never breaks even"
+    return "cash-positive from the start" if be == 0 else f"breaks even in month {int(be)}"
 
 
 @styled

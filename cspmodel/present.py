@@ -387,7 +387,8 @@ def money_format(currency: str, decimals: int = 0) -> str:
 
 def _number_format(kind: str, currency: str) -> str:
     return {"money": money_format(currency), "money2": money_format(currency, 2),
-            "percent": "0.0%", "month": "0", "count": "#,##0", "number": "#,##0.0"}[kind]
+            "percent": "0.0%", "month": '0;-0;"from the start"', "count": "#,##0",
+            "number": "#,##0.0"}[kind]
 
 
 def _cell_value(v: Any) -> Any:

@@ -1099,19 +1099,19 @@ def _metrics(scenario: Scenario, result: ReferenceResult) -> dict[str, float]:
     rate = scenario.discount_rate_annual
     npv = sum(cash / (1.0 + rate) ** ((m + 1) / 12.0) for m, cash in enumerate(net_cash))
 
-    # first month number (1-based) from which cumulative cash stays >= 0
+    # first month number (1-based) from which cumulative cash stays >= 0; 0 when it never goes
+    # below 0 (from the start), NaN when it is below 0 at the end
     if cumulative[-1] < 0.0:
         break_even = nan
     else:
-        last_negative = -1
+        last_negative = None
         for m, value in enumerate(cumulative):
             if value < 0.0:
                 last_negative = m
-        break_even = float(last_negative + 2)
+        break_even = 0.0 if last_negative is None else float(last_negative + 2)
 
-    # AMBIGUITY: the cash trough is the lowest month-end cumulative cash (it can be positive
-    # when cash never goes below zero; the starting 0 is not counted).
-    cash_trough = min(cumulative)
+    # the cash trough counts the opening position (0): a book never below 0 needs no funding
+    cash_trough = min([0.0] + cumulative)
 
     recurring = _recurring_revenue(result)
     ending_mrr = recurring[-1]
@@ -1130,25 +1130,25 @@ def _metrics(scenario: Scenario, result: ReferenceResult) -> dict[str, float]:
     gross_profit = sum(row["gross_profit"] for row in monthly)
     operating_profit = sum(row["operating_profit"] for row in monthly)
 
-    # AMBIGUITY: CAC and the recurring gross profit are taken over the whole horizon.
-    # CAC per new customer = (acquisition + services cost - services revenue) / new customers.
-    # Recurring gross profit = licence + support revenue - (cost of sales except services
-    # cost), per customer-month (sum over months of the month-end customer count).
+    # CAC per new customer = acquisition spend / new customers over the horizon (the onboarding
+    # projects are services with their own margin, not netted against it). The recurring gross
+    # margin a customer brings a month = licence + support revenue less what each customer adds
+    # to the cost of sales (licence cost, stranded seats, distributor margin, support labour,
+    # escalation fees, per-seat tools; not the company's 24/7 floor, not services), per
+    # customer-month (sum over months of the month-end customer count).
     new_total = sum(row["new_customers"] for row in monthly)
     customer_months = sum(row["customers"] for row in monthly)
-    recurring_cos = sum(totals[line] for line in COST_OF_SALES_LINES if line != "services_cost")
-    recurring_gp = totals["license_resale"] + totals["support_plans"] - recurring_cos
+    variable_cos = sum(totals[line] for line in (
+        "license_cost", "stranded_seats", "distributor_margin", "support_labor",
+        "escalation_fees", "per_seat_tools"))
+    recurring_gp = totals["license_resale"] + totals["support_plans"] - variable_cos
     gp_per_customer_month = recurring_gp / customer_months if customer_months > 0.0 else nan
-    if new_total > 0.0:
-        cac = (totals["acquisition"] + totals["services_cost"] - totals["services"]) / new_total
-    else:
-        cac = nan
-    # AMBIGUITY: payback is 0 when CAC is not positive (services margin covers acquisition:
-    # it pays back at once), NaN when the recurring gross profit per customer-month is not
-    # positive (it never pays back); the LTV/CAC ratio is NaN when CAC is not positive.
+    cac = totals["acquisition"] / new_total if new_total > 0.0 else nan
+    # payback 0 with nothing to pay back (no acquisition cost), NaN when a customer's margin
+    # is not positive (it never pays back); LTV/CAC NaN without a positive CAC
     if math.isnan(cac):
         cac_payback = nan
-    elif cac <= 0.0:
+    elif cac == 0.0:
         cac_payback = 0.0
     elif gp_per_customer_month > 0.0:
         cac_payback = cac / gp_per_customer_month

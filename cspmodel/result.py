@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .book import monthly_hazard
 from .channel import threshold_warning
 from .engine import (
     COMPANY_LINES,
@@ -29,6 +30,7 @@ from .engine import (
     build_inputs,
     run_core,
 )
+from .headline import break_even_month, break_even_text, cash_trough, unit_economics
 from .schema import Scenario
 from .util import money
 
@@ -47,7 +49,6 @@ SUMMARY_KEYS = (
     "license_gross_margin", "support_gross_margin", "services_gross_margin",
     "revenue_per_seat_month", "profit_per_seat_month",
 )
-MAX_LIFETIME_MONTHS = 120.0
 DETAIL_CELLS = 200_000  # paths x segments x products x months kept in full detail
 
 
@@ -114,13 +115,8 @@ def metrics(st: dict[str, np.ndarray], retained_mrr: np.ndarray, inp: Inputs,
         m["gross_margin"] = np.where(rev != 0, gp / rev, np.nan)
         m["operating_margin"] = np.where(rev != 0, op / rev, np.nan)
     m["npv"] = (st["net_cash"] * disc).sum(axis=1)
-    cum = st["cumulative_cash"]
-    negative = cum < 0
-    any_neg = negative.any(axis=1)
-    last_neg = H - 1 - np.argmax(negative[:, ::-1], axis=1)
-    be = np.where(any_neg, last_neg + 2.0, 1.0)  # month number (1-based) after the last < 0
-    m["break_even_month"] = np.where(be > H, np.nan, be)
-    m["cash_trough"] = cum.min(axis=1)
+    m["break_even_month"] = break_even_month(st["cumulative_cash"])
+    m["cash_trough"] = cash_trough(st["cumulative_cash"])
     m["ending_mrr"] = st["mrr"][:, -1]
     m["ending_arr"] = 12.0 * m["ending_mrr"]
     m["ending_customers"] = st["customers"][:, -1]
@@ -141,32 +137,18 @@ def metrics(st: dict[str, np.ndarray], retained_mrr: np.ndarray, inp: Inputs,
 
 def _unit_economics(st: dict[str, np.ndarray], lines: dict[str, np.ndarray],
                     inp: Inputs, core: CoreOutput) -> tuple[np.ndarray, np.ndarray]:
-    """CAC payback (months) and LTV/CAC per path."""
-    new = st["new_customers"].sum(axis=1)
-    cac_total = (lines["acquisition"] + lines["services_cost"] - lines["services"]).sum(axis=1)
-    recurring_gp = (
-        lines["license_resale"] + lines["support_plans"] - lines["license_cost"]
-        - lines["stranded_seats"] - lines["distributor_margin"] - lines["support_labor"]
-        - lines["support_247_floor"] - lines["escalation_fees"] - lines["per_seat_tools"]
-    ).sum(axis=1)
-    customer_months = st["customers"].sum(axis=1)
-    P = new.shape[0]
+    """CAC payback (months) and LTV/CAC per path (:func:`cspmodel.headline.unit_economics`),
+    with the churn hazard averaged over segments weighted by their customer-months."""
+    P = st["revenue"].shape[0]
     churn = np.broadcast_to(inp.drivers["churn_annual"], (P, len(inp.segments)))
-    seg_hazard = 1.0 - (1.0 - churn) ** (1.0 / 12.0)
+    seg_hazard = monthly_hazard(churn)
     weights = core.customers.sum(axis=2)  # customer-months per segment
     wsum = weights.sum(axis=1)
     hazard = np.where(wsum > 0, (seg_hazard * weights).sum(axis=1) / np.where(wsum > 0, wsum, 1),
                       seg_hazard.mean(axis=1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cac = np.where(new > 0, cac_total / np.where(new > 0, new, 1), np.nan)
-        gp_pcm = np.where(customer_months > 0, recurring_gp / customer_months, np.nan)
-        # no acquisition cost left after the onboarding margin: paid back at once
-        payback = np.where(cac <= 0, 0.0, np.where(gp_pcm > 0, cac / gp_pcm, np.nan))
-        lifetime = np.minimum(np.where(hazard > 0, 1.0 / hazard, MAX_LIFETIME_MONTHS),
-                              MAX_LIFETIME_MONTHS)
-        ltv = gp_pcm * lifetime
-        ltv_cac = np.where(cac > 0, ltv / cac, np.nan)
-    return payback, ltv_cac
+    u = unit_economics({k: v.sum(axis=1) for k, v in lines.items()},
+                       st["customers"].sum(axis=1), st["new_customers"].sum(axis=1), hazard)
+    return u["cac_payback_months"], u["ltv_to_cac"]
 
 
 @dataclass
@@ -287,12 +269,11 @@ def format_summary(result: Result) -> str:
                              f"({pct(s['operating_margin'])})"),
         ("NPV of cash", money(s["npv"], cur)),
         ("Cash trough", money(s["cash_trough"], cur)),
-        ("Break-even month", num(s["break_even_month"]).replace(".0", "")),
+        ("Break-even month", break_even_text(s["break_even_month"], sc.horizon_months)),
         ("Ending MRR / ARR", f"{money(s['ending_mrr'], cur)} / {money(s['ending_arr'], cur)}"),
         ("Ending customers / seats", f"{s['ending_customers']:,.0f} / {s['ending_seats']:,.0f}"),
         ("Net revenue retention", pct(s["net_revenue_retention"])),
-        ("CAC payback", "at once (onboarding margin covers it)"
-         if s["cac_payback_months"] == 0 else num(s["cac_payback_months"], " months")),
+        ("CAC payback", num(s["cac_payback_months"], " months")),
         ("LTV / CAC", "n/a" if math.isnan(s["ltv_to_cac"]) else num(s["ltv_to_cac"], "x")),
     ]
     width = max(len(a) for a, b in rows if b)
@@ -343,19 +324,10 @@ def _warnings(inp: Inputs, st: dict[str, np.ndarray], sc: Scenario) -> list[str]
                             for p in inp.products):
         out.append(f"The catalog's list prices are in USD but the scenario is in {cur}; give "
                    "each product a list_price_per_seat_month in your currency.")
-    if st["cumulative_cash"][0].min() < 0 and np.isnan(
-            _break_even_single(st["cumulative_cash"][0])):
+    if np.isnan(break_even_month(st["cumulative_cash"][:1]))[0]:
         out.append("Cumulative cash is still negative at the end of the horizon: this plan "
                    "does not pay back within it.")
     return out
-
-
-def _break_even_single(cum: np.ndarray) -> float:
-    neg = np.nonzero(cum < 0)[0]
-    if len(neg) == 0:
-        return 1.0
-    month = neg[-1] + 2
-    return float("nan") if month > len(cum) else float(month)
 
 
 def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = None) -> Result:

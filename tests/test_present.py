@@ -83,7 +83,9 @@ def test_workbook_cells_equal_the_engine_for_a_scenario(tmp_path: Path) -> None:
     assert '"USD"' in summary["revenue"].number_format
     assert summary["operating_margin"].value == pytest.approx(r.summary["operating_margin"])
     assert summary["operating_margin"].number_format == "0.0%"
-    assert summary["break_even_month"].value == r.summary["break_even_month"] == 1
+    # cash-positive from the start: break-even 0, shown in words by the cell's number format
+    assert summary["break_even_month"].value == r.summary["break_even_month"] == 0
+    assert '"from the start"' in summary["break_even_month"].number_format
 
     inputs = {row[0].value: row[1].value for row in wb["Inputs"].iter_rows(min_row=2)}
     assert len(inputs) == len(list(flatten(scenario.model_dump(mode="json"))))
@@ -157,7 +159,7 @@ def test_deck_text_and_tables_equal_the_engine_for_a_scenario(tmp_path: Path) ->
     tiles = " | ".join(_texts(slides[1]))
     for text in (_money(s["revenue"]), _money(s["operating_profit"]), _money(s["npv"]),
                  _pct(s["operating_margin"]), _money(s["ending_arr"]),
-                 _pct(s["net_revenue_retention"]), "month 1"):
+                 _pct(s["net_revenue_retention"]), "from the start"):
         assert text in tiles
     pictures = sum(1 for sl in slides for sh in sl.shapes if sh.shape_type == 13)
     assert pictures == 4  # profit and cash, waterfall, channels, support tiers
