@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .commissions import DETAIL_FIELDS, PAYOUTS
 from .ledger import LINES, STATEMENT_OF_LINE
 from .result import Result, simulate
 from .schema import Scenario
@@ -609,3 +610,88 @@ def target_prices(result: Result, target_margin: float) -> pd.DataFrame:
     out["price_for_target"] = [price_for_target_margin(result, t, target_margin)
                                for t in table.index]
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Sales commissions: the plans' schedule and their payout timing (cspmodel.commissions)
+# --------------------------------------------------------------------------------------------
+def commission_schedule(scenario: Scenario) -> pd.DataFrame:
+    """Each plan's amounts by month and segment: the basis amount at its payout event, the
+    commission earned, the clawback and the net commission (the ledger line, also its cash).
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nhorizon_months: 2\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> len(commission_schedule(s))  # no plans: nothing to show
+        0
+    """
+    if not scenario.commissions.plans:
+        return pd.DataFrame(columns=["month", "plan", "segment", *DETAIL_FIELDS])
+    res = simulate(scenario)
+    assert res._core is not None and res._core.commission_plans is not None
+    inp = res._inputs
+    detail = res._core.commission_plans[0]  # (S, plans, 4, H)
+    months = res.monthly.index
+    rows = []
+    for i, plan in enumerate(scenario.commissions.plans):
+        for s, seg_name in enumerate(inp.segments):
+            frame = pd.DataFrame({"month": months, "plan": plan.name, "segment": seg_name})
+            for f, name in enumerate(DETAIL_FIELDS):
+                frame[name] = detail[s, i, f]
+            rows.append(frame)
+    if not rows:
+        return pd.DataFrame(columns=["month", "plan", "segment", *DETAIL_FIELDS])
+    return pd.concat(rows, ignore_index=True)
+
+
+def payout_comparison(scenario: Scenario) -> pd.DataFrame:
+    """The same plans paid at booking, at invoice and at cash receipt, side by side: total
+    commission, operating profit and margin, cash trough and NPV.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nhorizon_months: 12\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\ncommissions:\\n  plans:\\n"
+        ...     "  - {name: r, rate: 0.1}\\n")
+        >>> list(payout_comparison(s).index)
+        ['booking', 'invoice', 'cash_receipt']
+    """
+    rows = {}
+    for payout in PAYOUTS:
+        data = {f"commissions.plans.{i}.payout": payout
+                for i in range(len(scenario.commissions.plans))}
+        res = simulate(scenario.with_overrides(data))
+        lines = res.lines()
+        comm = float(lines["commissions"].sum()) if "commissions" in lines else 0.0
+        rows[payout] = {
+            "commissions": comm,
+            "operating_profit": res.summary["operating_profit"],
+            "operating_margin": res.summary["operating_margin"],
+            "cash_trough": res.summary["cash_trough"],
+            "npv": res.summary["npv"],
+        }
+    df = pd.DataFrame(rows).T
+    df.index.name = "payout"
+    return df
+
+
+def payout_timing(scenario: Scenario) -> pd.DataFrame:
+    """Monthly commission (ledger line, also its cash) with every plan paid at booking, at
+    invoice and at cash receipt: one column per payout timing.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nhorizon_months: 3\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\ncommissions:\\n  plans:\\n"
+        ...     "  - {name: r, rate: 0.1}\\n")
+        >>> list(payout_timing(s).columns)
+        ['booking', 'invoice', 'cash_receipt']
+    """
+    cols = {}
+    for payout in PAYOUTS:
+        data = {f"commissions.plans.{i}.payout": payout
+                for i in range(len(scenario.commissions.plans))}
+        lines = simulate(scenario.with_overrides(data)).lines()
+        cols[payout] = lines["commissions"] if "commissions" in lines else 0.0
+    return pd.DataFrame(cols)

@@ -58,6 +58,7 @@ Example:
     ...   plans:
     ...   - {name: resale, product_class: resale, rate: 0.1, payout: invoice}
     ... ''')
+    >>> from cspmodel.analysis import commission_schedule
     >>> sched = commission_schedule(s)
     >>> sorted(sched.columns)
     ['amount', 'clawback', 'commission', 'earned', 'month', 'plan', 'segment']
@@ -65,18 +66,18 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from . import ledger
-from .book import monthly_hazard
-from .engine import IS_M, IS_U, N_PHASES, PHASE, lagged, opening_settlement
+from .cash import lagged, opening_settlement
+from .engine import CoreOutput, with_cash
+from .inputs import Inputs
+from .terms import TERMS, keep_at_renewal
 
 if TYPE_CHECKING:
-    from .engine import Inputs
     from .schema import CommissionPlan, Scenario
 
 DETAIL_FIELDS = ("amount", "earned", "clawback", "commission")
@@ -116,144 +117,128 @@ def period_cumsum(amounts: np.ndarray, period_months: int) -> np.ndarray:
     return out
 
 
-@dataclass
-class CohortTracker:
-    """Per-segment licence amounts that only the month loop sees (cohort by cohort).
+def apply_plans(core: CoreOutput, inp: Inputs) -> CoreOutput:
+    """The commission plans of a scenario as a post-processor of a core run: the plans replace
+    the flat ``commissions`` line of each segment, their detail goes to
+    ``core.commission_plans`` ``(P, S, plans, 4, H)`` (amount, earned, clawback, commission),
+    and the cash is settled again (a commission is paid in the month it is earned). A run
+    without plans comes back unchanged. The run must keep the per-segment detail and the cohort
+    events (``run_core(inp, detail=True, events=True)``).
 
-    ``run_core`` calls :meth:`record` once a month when the scenario has commission plans and
-    :meth:`finish` after the loop; all arrays are ``(paths, segments, months)``.
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> from cspmodel.engine import build_inputs, run_core
+        >>> s = load_scenario_text("name: x\\nhorizon_months: 2\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\ncommissions:\\n  plans:\\n"
+        ...     "  - {name: r, rate: 0.1, payout: invoice}\\n")
+        >>> inp = build_inputs(s)
+        >>> core = apply_plans(run_core(inp, events=True), inp)
+        >>> core.commission_plans.shape  # paths, segments, plans, fields, months
+        (1, 1, 1, 4, 2)
     """
+    if not inp.scenario.commissions.plans:
+        return core
+    if not core.events or core.segment_lines.shape[1] != len(inp.segments):
+        raise ValueError("commission plans need the per-segment detail and the cohort events: "
+                         "run the core with detail=True, events=True")
+    line, detail = _commissions(inp, core)
+    core.segment_lines[:, :, ledger.index("segment", "commissions")] = line
+    core.commission_plans = detail
+    return with_cash(core, inp)
 
-    booking: np.ndarray
-    booking_topup: np.ndarray
-    invoice_topup: np.ndarray
-    signup_booking: np.ndarray
-    signup_invoice: np.ndarray
-    licence_before: np.ndarray  # (P, S) what the starting book billed a month before the start
 
-    @classmethod
-    def start(cls, inp: Inputs, n_paths: int, licence_before: np.ndarray
-              ) -> CohortTracker | None:
-        """A tracker for a run, or None when the scenario has no commission plans.
-        ``licence_before`` (P, S): the starting book's monthly licence billing before the
-        horizon (the engine's opening-receivables rule), collected in the first months."""
-        if not inp.scenario.commissions.plans:
-            return None
-        shape = (n_paths, len(inp.segments), inp.horizon)
-        return cls(*(np.zeros(shape) for _ in range(5)),
-                   np.broadcast_to(licence_before, shape[:2]).astype(float))
+def _commissions(inp: Inputs, core: CoreOutput) -> tuple[np.ndarray, np.ndarray]:
+    """The ``commissions`` line ``(P, S, H)`` and the detail ``(P, S, plans, 4, H)``
+    (amount, earned, clawback, commission) of every plan."""
+    product_lines, segment_lines = core.product_lines, core.segment_lines
+    billings, new_customers, ev = core.billings, core.new_customers, core.events
+    plans = inp.scenario.commissions.plans
+    P, S, H = billings.shape
+    d = inp.drivers
 
-    def record(self, m: int, adds: np.ndarray, committed: np.ndarray, billed_mb: np.ndarray,
-               joined: np.ndarray, renew: np.ndarray, price: np.ndarray, prepay: np.ndarray,
-               seats_per_customer: np.ndarray) -> None:
-        """Store month ``m``: cohort arrays ``(P, S, Q)``, ``price`` per user and month with
-        markup, ``renew`` ``(Q,)``, ``prepay`` and ``seats_per_customer`` ``(P, S)``."""
-        months_left = np.where(IS_M, 0, N_PHASES - np.mod(m - PHASE, N_PHASES))  # (Q,)
-        upfront = np.where(IS_U, 1.0 - prepay[:, :, None], 1.0)  # (P, S, Q)
-        booked = np.where(IS_M, billed_mb,
-                          np.where(renew, N_PHASES * committed * upfront, adds * months_left))
-        topup = np.where(IS_M | renew, 0.0, adds * (N_PHASES - months_left))
-        new_seats = joined * seats_per_customer[:, :, None]
-        self.booking[:, :, m] = (booked * price).sum(axis=2)
-        self.booking_topup[:, :, m] = (topup * price).sum(axis=2)
-        self.invoice_topup[:, :, m] = (np.where(IS_U, topup, 0.0) * price).sum(axis=2)
-        self.signup_booking[:, :, m] = (
-            new_seats * np.where(IS_M, 1.0, N_PHASES * upfront) * price).sum(axis=2)
-        self.signup_invoice[:, :, m] = (
-            new_seats * np.where(IS_U, N_PHASES * upfront, 1.0) * price).sum(axis=2)
+    def seg(name: str) -> np.ndarray:
+        return np.broadcast_to(d[name], (P, S)).astype(float)
 
-    def finish(self, inp: Inputs, product_lines: np.ndarray, segment_lines: np.ndarray,
-               billings: np.ndarray, new_customers: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
-        """The ``commissions`` line ``(P, S, H)`` and the detail ``(P, S, plans, 4, H)``
-        (amount, earned, clawback, commission) of every plan."""
-        plans = inp.scenario.commissions.plans
-        P, S, H = billings.shape
-        d = inp.drivers
+    def seg_line(*names: str) -> np.ndarray:  # (P, S, H)
+        return sum(segment_lines[:, :, ledger.index("segment", n)] for n in names)
 
-        def seg(name: str) -> np.ndarray:
-            return np.broadcast_to(d[name], (P, S)).astype(float)
+    def product_line(*names: str) -> np.ndarray:  # (P, S, H), summed over products
+        return sum(product_lines[:, :, :, ledger.index("product", n)].sum(axis=2)
+                   for n in names)
 
-        def seg_line(*names: str) -> np.ndarray:  # (P, S, H)
-            return sum(segment_lines[:, :, ledger.index("segment", n)] for n in names)
+    sup_rev, serv_rev = seg_line("support_plans"), seg_line("services")
+    lic_rev = product_line("license_resale")
+    revenue = {"resale": lic_rev, "support_plans": sup_rev, "services": serv_rev}
+    # a plan's direct costs (docs/engine.md 6a): the resale class's cost of sales, the
+    # support tickets' labour and escalation fees, the services' cost
+    direct = {
+        "resale": product_line(*ledger.lines_where(product_class="resale",
+                                                   statement="cost_of_sales")),
+        "support_plans": seg_line("support_labor", "escalation_fees"),
+        "services": seg_line("services_cost"),
+    }
+    invoice = {"resale": billings - sup_rev - serv_rev, "support_plans": sup_rev,
+               "services": serv_rev}
+    booking = {"resale": ev["booking"], "support_plans": sup_rev, "services": serv_rev}
+    new_seats = new_customers * seg("seats_per_customer")[:, :, None]
+    signup_support = new_seats * seg("tier_price_per_seat_month")[:, :, None]
+    signup = {
+        "booking": {"resale": ev["signup_booking"], "support_plans": signup_support,
+                    "services": serv_rev},
+        "invoice": {"resale": ev["signup_invoice"], "support_plans": signup_support,
+                    "services": serv_rev},
+    }
+    bad = np.broadcast_to(d["bad_debt_rate"], (P, 1)).astype(float)[:, :, None]
+    now_share = (seg("pay_card") + seg("pay_ach"))[:, :, None]
+    inv_share = seg("pay_invoice")[:, :, None]
+    dso = np.repeat(np.broadcast_to(d["dso_days"], (P, 1)).astype(float), S, axis=0)
+    # the starting book's last invoices before the horizon, collected in month 0
+    start_seats = seg("customers_at_start") * seg("seats_per_customer")
+    before = {"resale": core.licence_before,
+              "support_plans": start_seats * seg("tier_price_per_seat_month"),
+              "services": np.zeros((P, S))}
+    arrears = opening_settlement(H)[None]  # (1, 1, H): settled in month 0
+    leave = _leave_probabilities(inp, P, S, H)  # (P, S, H) by months since joining
 
-        def product_line(*names: str) -> np.ndarray:  # (P, S, H), summed over products
-            return sum(product_lines[:, :, :, ledger.index("product", n)].sum(axis=2)
-                       for n in names)
-
-        sup_rev, serv_rev = seg_line("support_plans"), seg_line("services")
-        lic_rev = product_line("license_resale")
-        revenue = {"resale": lic_rev, "support_plans": sup_rev, "services": serv_rev}
-        # a plan's direct costs (docs/engine.md 6a): the resale class's cost of sales, the
-        # support tickets' labour and escalation fees, the services' cost
-        direct = {
-            "resale": product_line(*ledger.lines_where(product_class="resale",
-                                                       statement="cost_of_sales")),
-            "support_plans": seg_line("support_labor", "escalation_fees"),
-            "services": seg_line("services_cost"),
-        }
-        invoice = {"resale": billings - sup_rev - serv_rev, "support_plans": sup_rev,
-                   "services": serv_rev}
-        booking = {"resale": self.booking, "support_plans": sup_rev, "services": serv_rev}
-        new_seats = new_customers * seg("seats_per_customer")[:, :, None]
-        signup_support = new_seats * seg("tier_price_per_seat_month")[:, :, None]
-        signup = {
-            "booking": {"resale": self.signup_booking, "support_plans": signup_support,
-                        "services": serv_rev},
-            "invoice": {"resale": self.signup_invoice, "support_plans": signup_support,
-                        "services": serv_rev},
-        }
-        bad = np.broadcast_to(d["bad_debt_rate"], (P, 1)).astype(float)[:, :, None]
-        now_share = (seg("pay_card") + seg("pay_ach"))[:, :, None]
-        inv_share = seg("pay_invoice")[:, :, None]
-        dso = np.repeat(np.broadcast_to(d["dso_days"], (P, 1)).astype(float), S, axis=0)
-        # the starting book's last invoices before the horizon, collected in month 0
-        start_seats = seg("customers_at_start") * seg("seats_per_customer")
-        before = {"resale": self.licence_before,
-                  "support_plans": start_seats * seg("tier_price_per_seat_month"),
-                  "services": np.zeros((P, S))}
-        arrears = opening_settlement(H)[None]  # (1, 1, H): settled in month 0
-        leave = _leave_probabilities(inp, P, S, H)  # (P, S, H) by months since joining
-
-        detail = np.zeros((P, S, len(plans), len(DETAIL_FIELDS), H))
-        for i, plan in enumerate(plans):
-            cls = plan.product_class
-            if plan.payout == "booking":
-                amount = booking[cls].copy()
-                if not plan.prorate and cls == "resale":
-                    amount = amount + self.booking_topup
-                first = signup["booking"][cls].copy()
-            else:
-                amount = invoice[cls].copy()
-                if not plan.prorate and cls == "resale":
-                    amount = amount + self.invoice_topup
-                first = signup["invoice"][cls].copy()
-            share = np.ones((P, S, H))
-            if plan.basis == "net":
-                rev = revenue[cls]
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    share = np.where(rev > 0, (rev - direct[cls]) / np.where(rev > 0, rev, 1),
-                                     0.0)
-                share = np.clip(share, 0.0, 1.0)
-                amount, first = amount * share, first * share
-            if plan.payout == "cash_receipt":
-                collect = amount * (1.0 - bad)
-                later = lagged((collect * inv_share).reshape(P * S, H), dso).reshape(P, S, H)
-                opening = (before[cls][:, :, None] * inv_share * (1.0 - bad) * arrears
-                           * share[:, :, :1])
-                amount = collect * now_share + later + opening
-                first = first * (1.0 - bad)
-            covered = np.array([not plan.segments or name in plan.segments
-                                for name in inp.segments], dtype=float)[None, :, None]
-            amount = np.maximum(amount, 0.0) * covered
-            first = np.maximum(first, 0.0) * covered
-            earned = _earned(plan, amount)
-            claw = _clawback(plan, earned, amount, first, leave)
-            detail[:, :, i, 0] = amount
-            detail[:, :, i, 1] = earned
-            detail[:, :, i, 2] = claw
-            detail[:, :, i, 3] = earned - claw
-        return detail[:, :, :, 3].sum(axis=2), detail
+    detail = np.zeros((P, S, len(plans), len(DETAIL_FIELDS), H))
+    for i, plan in enumerate(plans):
+        cls = plan.product_class
+        if plan.payout == "booking":
+            amount = booking[cls].copy()
+            if not plan.prorate and cls == "resale":
+                amount = amount + ev["booking_topup"]
+            first = signup["booking"][cls].copy()
+        else:
+            amount = invoice[cls].copy()
+            if not plan.prorate and cls == "resale":
+                amount = amount + ev["invoice_topup"]
+            first = signup["invoice"][cls].copy()
+        share = np.ones((P, S, H))
+        if plan.basis == "net":
+            rev = revenue[cls]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(rev > 0, (rev - direct[cls]) / np.where(rev > 0, rev, 1),
+                                 0.0)
+            share = np.clip(share, 0.0, 1.0)
+            amount, first = amount * share, first * share
+        if plan.payout == "cash_receipt":
+            collect = amount * (1.0 - bad)
+            later = lagged((collect * inv_share).reshape(P * S, H), dso).reshape(P, S, H)
+            opening = (before[cls][:, :, None] * inv_share * (1.0 - bad) * arrears
+                       * share[:, :, :1])
+            amount = collect * now_share + later + opening
+            first = first * (1.0 - bad)
+        covered = np.array([not plan.segments or name in plan.segments
+                            for name in inp.segments], dtype=float)[None, :, None]
+        amount = np.maximum(amount, 0.0) * covered
+        first = np.maximum(first, 0.0) * covered
+        earned = _earned(plan, amount)
+        claw = _clawback(plan, earned, amount, first, leave)
+        detail[:, :, i, 0] = amount
+        detail[:, :, i, 1] = earned
+        detail[:, :, i, 2] = claw
+        detail[:, :, i, 3] = earned - claw
+    return detail[:, :, :, 3].sum(axis=2), detail
 
 
 def _earned(plan: CommissionPlan, amount: np.ndarray) -> np.ndarray:
@@ -277,16 +262,22 @@ def _earned(plan: CommissionPlan, amount: np.ndarray) -> np.ndarray:
 
 def _leave_probabilities(inp: Inputs, P: int, S: int, H: int) -> np.ndarray:
     """Probability that a customer who joined in month ``j`` leaves in month ``j + k``,
-    indexed by ``k`` (0 .. H-1), per path and segment (the engine's churn rules)."""
+    indexed by ``k`` (0 .. H-1), per path and segment (the engine's churn rules): a monthly
+    term with the monthly hazard each month, a commitment of ``c`` months only at its first
+    renewal (``k = c``), with the churn of ``c / 12`` years."""
     d = inp.drivers
     churn = np.broadcast_to(d["churn_annual"], (P, S)).astype(float)
-    monthly = np.broadcast_to(d["term_monthly"], (P, S)).astype(float)
-    hazard = monthly_hazard(churn)
     k = np.arange(H)[None, None, :]
-    out = np.where(k >= 1, monthly[:, :, None] * (1.0 - hazard[:, :, None]) ** np.maximum(k - 1, 0)
-                   * hazard[:, :, None], 0.0)
-    annual = (1.0 - monthly)[:, :, None] * churn[:, :, None]
-    return out + np.where(k == N_PHASES, annual, 0.0)
+    out = np.zeros((P, S, H))
+    for key in inp.layout.terms:
+        share = np.broadcast_to(d[f"term_{key}"], (P, S)).astype(float)[:, :, None]
+        c = TERMS[key].commitment
+        leave = 1.0 - keep_at_renewal(churn, c)[:, :, None]
+        if c == 1:
+            out += np.where(k >= 1, share * (1.0 - leave) ** np.maximum(k - 1, 0) * leave, 0.0)
+        else:
+            out += np.where(k == c, share * leave, 0.0)
+    return out
 
 
 def _effective_rate(plan: CommissionPlan, earned: np.ndarray, amount: np.ndarray
@@ -321,92 +312,6 @@ def _clawback(plan: CommissionPlan, earned: np.ndarray, amount: np.ndarray, firs
     for k in range(1, min(N, H - 1) + 1):
         claw[:, :, k:] += signup_commission[:, :, : H - k] * leave[:, :, k:k + 1]
     return claw
-
-
-def commission_schedule(scenario: Scenario) -> pd.DataFrame:
-    """Each plan's amounts by month and segment: the basis amount at its payout event, the
-    commission earned, the clawback and the net commission (the ledger line, also its cash).
-
-    Example:
-        >>> from cspmodel.io import load_scenario_text
-        >>> s = load_scenario_text("name: x\\nhorizon_months: 2\\nsegments:\\n- name: A\\n"
-        ...     "  product_mix: {m365_business_basic: 1}\\n")
-        >>> len(commission_schedule(s))  # no plans: nothing to show
-        0
-    """
-    from .engine import build_inputs, run_core
-
-    inp = build_inputs(scenario)
-    core = run_core(inp)
-    detail = core.commission_plans[0]  # (S, plans, 4, H)
-    months = pd.period_range(pd.Period(scenario.start_month, freq="M"),
-                             periods=inp.horizon, freq="M")
-    rows = []
-    for i, plan in enumerate(scenario.commissions.plans):
-        for s, seg_name in enumerate(inp.segments):
-            frame = pd.DataFrame({"month": months, "plan": plan.name, "segment": seg_name})
-            for f, name in enumerate(DETAIL_FIELDS):
-                frame[name] = detail[s, i, f]
-            rows.append(frame)
-    if not rows:
-        return pd.DataFrame(columns=["month", "plan", "segment", *DETAIL_FIELDS])
-    return pd.concat(rows, ignore_index=True)
-
-
-def payout_comparison(scenario: Scenario) -> pd.DataFrame:
-    """The same plans paid at booking, at invoice and at cash receipt, side by side: total
-    commission, operating profit and margin, cash trough and NPV.
-
-    Example:
-        >>> from cspmodel.io import load_scenario_text
-        >>> s = load_scenario_text("name: x\\nhorizon_months: 12\\nsegments:\\n- name: A\\n"
-        ...     "  product_mix: {m365_business_basic: 1}\\ncommissions:\\n  plans:\\n"
-        ...     "  - {name: r, rate: 0.1}\\n")
-        >>> list(payout_comparison(s).index)
-        ['booking', 'invoice', 'cash_receipt']
-    """
-    from .result import simulate
-
-    rows = {}
-    for payout in PAYOUTS:
-        data = {f"commissions.plans.{i}.payout": payout
-                for i in range(len(scenario.commissions.plans))}
-        res = simulate(scenario.with_overrides(data))
-        lines = res.lines()
-        comm = float(lines["commissions"].sum()) if "commissions" in lines else 0.0
-        rows[payout] = {
-            "commissions": comm,
-            "operating_profit": res.summary["operating_profit"],
-            "operating_margin": res.summary["operating_margin"],
-            "cash_trough": res.summary["cash_trough"],
-            "npv": res.summary["npv"],
-        }
-    df = pd.DataFrame(rows).T
-    df.index.name = "payout"
-    return df
-
-
-def payout_timing(scenario: Scenario) -> pd.DataFrame:
-    """Monthly commission (ledger line, also its cash) with every plan paid at booking, at
-    invoice and at cash receipt: one column per payout timing.
-
-    Example:
-        >>> from cspmodel.io import load_scenario_text
-        >>> s = load_scenario_text("name: x\\nhorizon_months: 3\\nsegments:\\n- name: A\\n"
-        ...     "  product_mix: {m365_business_basic: 1}\\ncommissions:\\n  plans:\\n"
-        ...     "  - {name: r, rate: 0.1}\\n")
-        >>> list(payout_timing(s).columns)
-        ['booking', 'invoice', 'cash_receipt']
-    """
-    from .result import simulate
-
-    cols = {}
-    for payout in PAYOUTS:
-        data = {f"commissions.plans.{i}.payout": payout
-                for i in range(len(scenario.commissions.plans))}
-        lines = simulate(scenario.with_overrides(data)).lines()
-        cols[payout] = lines["commissions"] if "commissions" in lines else 0.0
-    return pd.DataFrame(cols)
 
 
 def plans_table(scenario: Scenario) -> pd.DataFrame:

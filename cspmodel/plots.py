@@ -256,7 +256,7 @@ PAYOUT_COLORS = {"booking": "#9467bd", "invoice": "#1f77b4", "cash_receipt": "#2
 def commission_timing(timing: pd.DataFrame, currency: str = "USD",
                       title: str | None = None) -> Figure:
     """Commission paid each month (top) and in total to date (bottom) under each payout
-    timing; ``timing`` is :func:`cspmodel.commissions.payout_timing`."""
+    timing; ``timing`` is :func:`cspmodel.analysis.payout_timing`."""
     fig, (ax1, ax2) = _fig(2, 1, figsize=(10, 7))
     x = timing.index.to_timestamp().to_numpy().astype("datetime64[D]")
     for col in timing.columns:
@@ -283,7 +283,7 @@ def commission_timing(timing: pd.DataFrame, currency: str = "USD",
 def commission_by_plan(schedule: pd.DataFrame, currency: str = "USD",
                        title: str | None = None) -> Figure:
     """Monthly commission earned by plan (stacked bars) less clawbacks (below zero);
-    ``schedule`` is :func:`cspmodel.commissions.commission_schedule`."""
+    ``schedule`` is :func:`cspmodel.analysis.commission_schedule`."""
     fig, ax = _fig()
     earned = schedule.pivot_table(index="month", columns="plan", values="earned",
                                   aggfunc="sum", sort=False)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .book import monthly_hazard
 from .channel import threshold_warning
+from .commissions import apply_plans
 from .engine import (
     COMPANY_LINES,
     PRODUCT_LINES,
@@ -29,10 +30,11 @@ from .engine import (
     Inputs,
     build_inputs,
     run_core,
+    with_cash,
 )
 from .headline import break_even_month, break_even_text, cash_trough, unit_economics
 from .schema import Scenario
-from .util import money
+from .util import money, ordered_sum
 
 MONTHLY_COLUMNS = (
     "customers", "new_customers", "churned_customers", "seats", "billings", "revenue",
@@ -49,19 +51,18 @@ SUMMARY_KEYS = (
     "license_gross_margin", "support_gross_margin", "services_gross_margin",
     "revenue_per_seat_month", "profit_per_seat_month",
 )
-DETAIL_CELLS = 200_000  # paths x segments x products x months kept in full detail
 
 
 def line_totals(core: CoreOutput) -> dict[str, np.ndarray]:
     """Each ledger line summed over segments and products: (P, H) arrays."""
     out: dict[str, np.ndarray] = {}
     for i, name in enumerate(PRODUCT_LINES):
-        out[name] = out.get(name, 0) + core.product_lines[:, :, :, i].sum(axis=(1, 2))
+        out[name] = out.get(name, 0) + ordered_sum(core.product_lines[:, :, :, i], (1, 2))
     for i, name in enumerate(SEGMENT_LINES):
-        out[name] = out.get(name, 0) + core.segment_lines[:, :, i].sum(axis=1)
+        out[name] = out.get(name, 0) + ordered_sum(core.segment_lines[:, :, i], 1)
     for i, name in enumerate(COMPANY_LINES):
         out[name] = out.get(name, 0) + core.company_lines[:, i]
-    return out
+    return {k: np.ascontiguousarray(v) for k, v in out.items()}  # months contiguous
 
 
 def statements(core: CoreOutput) -> dict[str, np.ndarray]:
@@ -75,11 +76,11 @@ def statements(core: CoreOutput) -> dict[str, np.ndarray]:
     for name in ("license_resale", "support_plans", "services", "bad_debt"):
         st[name] = lines[name]
     st["mrr"] = sum(lines[k] for k in RECURRING_LINES)
-    st["customers"] = core.customers.sum(axis=1)
-    st["new_customers"] = core.new_customers.sum(axis=1)
-    st["churned_customers"] = core.churned_customers.sum(axis=1)
-    st["seats"] = core.seats.sum(axis=1)
-    st["billings"] = core.billings.sum(axis=1)
+    st["customers"] = ordered_sum(core.customers, 1)
+    st["new_customers"] = ordered_sum(core.new_customers, 1)
+    st["churned_customers"] = ordered_sum(core.churned_customers, 1)
+    st["seats"] = ordered_sum(core.seats, 1)
+    st["billings"] = ordered_sum(core.billings, 1)
     st["vendor_billings"] = core.vendor_billings
     st["cash_in"] = core.cash_in
     st["cash_out"] = core.cash_out
@@ -95,7 +96,9 @@ def statements(core: CoreOutput) -> dict[str, np.ndarray]:
     st["payables"] = core.payables
     st["opening"] = np.stack([core.deferred_opening, core.prepaid_opening,
                               core.receivables_opening, core.payables_opening], axis=1)
-    return st
+    # months contiguous, one row per path: a path's sums over months are the same bits
+    # whatever the number of paths
+    return {k: np.ascontiguousarray(v) for k, v in st.items()}
 
 
 def metrics(st: dict[str, np.ndarray], retained_mrr: np.ndarray, inp: Inputs,
@@ -142,7 +145,7 @@ def _unit_economics(st: dict[str, np.ndarray], lines: dict[str, np.ndarray],
     P = st["revenue"].shape[0]
     churn = np.broadcast_to(inp.drivers["churn_annual"], (P, len(inp.segments)))
     seg_hazard = monthly_hazard(churn)
-    weights = core.customers.sum(axis=2)  # customer-months per segment
+    weights = np.ascontiguousarray(core.customers).sum(axis=2)  # customer-months per segment
     wsum = weights.sum(axis=1)
     hazard = np.where(wsum > 0, (seg_hazard * weights).sum(axis=1) / np.where(wsum > 0, wsum, 1),
                       seg_hazard.mean(axis=1))
@@ -330,12 +333,16 @@ def _warnings(inp: Inputs, st: dict[str, np.ndarray], sc: Scenario) -> list[str]
     return out
 
 
-def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = None) -> Result:
+def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = None,
+             detail: bool | None = None) -> Result:
     """Run a scenario month by month and return its statements, ledger and headline figures.
 
     ``paths=None`` is the deterministic expected-value run. ``paths=N`` runs N paths at once on
     the engine's paths axis (drawn from the scenario's distributions where it has any; with
     none, every path equals the deterministic run). ``seed`` makes the draws repeatable.
+    ``detail`` keeps the ledger by segment and product; by default a deterministic run (and a
+    scenario with commission plans) keeps it, whatever its size, and many paths keep the
+    line totals only (the same figures to rounding, in a fraction of the memory).
 
     Example:
         >>> from cspmodel.io import load_scenario_text
@@ -350,7 +357,7 @@ def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = No
         if int(paths) < 1:
             raise ValueError(f"paths must be a positive whole number; got {paths!r}")
         inp = _with_paths(inp, int(paths), seed)
-    return _result_from_inputs(inp)
+    return _result_from_inputs(inp, detail)
 
 
 def _with_paths(inp: Inputs, paths: int, seed: int | None) -> Inputs:
@@ -359,39 +366,23 @@ def _with_paths(inp: Inputs, paths: int, seed: int | None) -> Inputs:
     return drawn_inputs(inp, paths, seed)
 
 
-def _result_from_inputs(inp: Inputs) -> Result:
+def _result_from_inputs(inp: Inputs, detail: bool | None = None) -> Result:
+    """Run the core and build the result. ``detail`` (default: True for one path or with
+    commission plans, False for many paths) keeps the ledger per segment and product."""
     sc = inp.scenario
     H = inp.horizon
     P = inp.n_paths
+    plans = bool(sc.commissions.plans)
+    if detail is None:
+        detail = P == 1 or plans
+    if plans and not detail:
+        raise ValueError("commission plans are computed on the per-segment detail: "
+                         "run with detail=True")
     window_start = max(1, H - 12)
-    # many paths keep line totals only (the detail by segment and product is too much memory;
-    # the totals agree with it to rounding)
-    detail = (P * len(inp.segments) * len(inp.products) * H <= DETAIL_CELLS
-              or bool(sc.commissions.plans))  # commission plans work on the segment detail
-    if detail:
-        # one core run over 2P paths: the book, and the same book with no customer joining from
-        # window_start on (for net revenue retention)
-        both = Inputs(**{**inp.__dict__, "drivers": {
-            k: np.concatenate([np.broadcast_to(v, (P,) + v.shape[1:])] * 2)
-            for k, v in inp.drivers.items()}})
-        stop = np.concatenate([np.full(P, H + 1), np.full(P, window_start)])
-        core2 = run_core(both, new_from=stop, detail=True)
-        core = _take(core2, slice(0, P))
-        retained_mrr = statements(_take(core2, slice(P, 2 * P)))["mrr"][:, -1]
-    else:
-        # the book is linear in its customers: the recurring revenue of those who were there
-        # before window_start = the whole book's minus that of the customers who joined from
-        # window_start on (a run of the last months only, from an empty book)
-        core = run_core(inp, detail=False)
-        empty = dict(inp.drivers, customers_at_start=np.zeros((1, len(inp.segments))))
-        joiners = run_core(Inputs(**{**inp.__dict__, "drivers": empty}), detail=False,
-                           first_month=window_start)
-        joiners_mrr = sum(v[:, -1] for k, v in line_totals(joiners).items()
-                          if k in RECURRING_LINES)
-        retained_mrr = None
+    core, joiners = _run_with_joiners(inp, window_start, detail, plans)
+    core = apply_plans(core, inp)
+    retained_mrr = _retained_mrr(core, joiners)
     st = statements(core)
-    if retained_mrr is None:
-        retained_mrr = st["mrr"][:, -1] - joiners_mrr
     met = metrics(st, retained_mrr, inp, window_start)
     lines = line_totals(core)
     payback, ltv_cac = _unit_economics(st, lines, inp, core)
@@ -427,12 +418,51 @@ def _result_from_inputs(inp: Inputs) -> Result:
                   _core=core, _inputs=inp)
 
 
+def _run_with_joiners(inp: Inputs, window_start: int, detail: bool, events: bool
+                      ) -> tuple[CoreOutput, CoreOutput]:
+    """The book, and the customers who join it from ``window_start`` on by themselves (an
+    empty book then), for net revenue retention (``docs/engine.md`` section 9): the book is
+    linear in its customers, so what those who were there before the window bring is the
+    book's less the joiners'. One path: both in one run of two paths; many: a second run of
+    the window's months only."""
+    empty = dict(inp.drivers, customers_at_start=np.zeros((1, len(inp.segments))))
+    if inp.n_paths == 1:
+        both = {k: np.concatenate([np.broadcast_to(v, (1,) + v.shape[1:]),
+                                   np.broadcast_to(empty[k], (1,) + v.shape[1:])])
+                for k, v in inp.drivers.items()}
+        core = run_core(Inputs(**{**inp.__dict__, "drivers": both}), detail=detail,
+                        join_from=np.array([0, window_start]), events=events)
+        return _take(core, slice(0, 1), inp), _take(core, slice(1, 2), inp)
+    core = run_core(inp, detail=detail, events=events)
+    joiners = run_core(Inputs(**{**inp.__dict__, "drivers": empty}), detail=False,
+                       first_month=window_start)
+    return core, joiners
+
+
+def _take(core: CoreOutput, rows: slice, inp: Inputs) -> CoreOutput:
+    """The paths ``rows`` of a core run, with their cash."""
+    def take(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: take(x) for k, x in v.items()}
+        return None if v is None else v[rows]
+
+    return with_cash(CoreOutput(**{k: take(v) for k, v in core.__dict__.items()}), inp)
+
+
+def _retained_mrr(core: CoreOutput, joiners: CoreOutput) -> np.ndarray:
+    """Recurring revenue of the last month from the customers who were there before the
+    window: the book's less the joiners'."""
+    book, mine = line_totals(core), line_totals(joiners)
+    return sum(book[k][:, -1] - mine[k][:, -1] for k in RECURRING_LINES)
+
+
 def _mean_core(core: CoreOutput) -> CoreOutput:
-    return CoreOutput(**{k: v.mean(axis=0, keepdims=True) for k, v in core.__dict__.items()})
+    def mean(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: mean(x) for k, x in v.items()}
+        return None if v is None else v.mean(axis=0, keepdims=True)
 
-
-def _take(core: CoreOutput, rows: slice) -> CoreOutput:
-    return CoreOutput(**{k: v[rows] for k, v in core.__dict__.items()})
+    return CoreOutput(**{k: mean(v) for k, v in core.__dict__.items()})
 
 
 def compare(items: list[Any], names: list[str] | None = None) -> pd.DataFrame:

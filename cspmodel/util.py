@@ -14,6 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 
 def atomic_write_text(path: Path, text: str) -> Path:
     """Write text (UTF-8) to ``path`` through a temporary file and a rename: never a partial
@@ -88,3 +90,22 @@ def add_months(start: dt.date, months: int) -> dt.date:
     """
     index = start.year * 12 + (start.month - 1) + months
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def ordered_sum(x: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
+    """Sum over ``axis`` (one or several) adding the entries one by one in index order, whatever
+    the array's memory layout: a path's total is then the same bits whether it was run alone or
+    among many paths (numpy's ``sum`` adds a contiguous axis pairwise, a strided one in order).
+
+    Example:
+        >>> ordered_sum(np.arange(12.0).reshape(2, 3, 2), (0, 1))
+        array([30., 36.])
+    """
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = tuple(a % x.ndim for a in axes)
+    moved = np.moveaxis(x, axes, tuple(range(len(axes))))
+    flat = moved.reshape((-1,) + moved.shape[len(axes):])
+    out = np.array(flat[0], dtype=float, copy=True)
+    for i in range(1, flat.shape[0]):
+        out += flat[i]
+    return out

@@ -12,7 +12,8 @@ import yaml
 
 import cspmodel
 from cspmodel import ScenarioError
-from cspmodel.commissions import commission_schedule, payout_comparison, period_cumsum, tiered
+from cspmodel.analysis import commission_schedule, payout_comparison
+from cspmodel.commissions import period_cumsum, tiered
 from cspmodel.io import validate_data
 
 ROOT = Path(__file__).resolve().parents[1]

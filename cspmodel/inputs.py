@@ -1,0 +1,160 @@
+"""The engine's inputs: every number of a scenario as arrays with a leading paths axis.
+
+:func:`build_inputs` turns a validated scenario into drivers (per segment ``(P, S)``, per
+company ``(P, 1)``), the products' shares per user, the cohort layout of the terms in use and
+the prices each cohort has locked. The uncertainty layer replaces drivers with draws, one per
+path.
+
+Example (which terms does a small MSP's run carry?):
+    >>> from cspmodel.io import load_scenario_text
+    >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+    ...     "  product_mix: {m365_business_basic: 1}\\n")
+    >>> build_inputs(s).layout.terms
+    ('monthly', 'annual_billed_monthly', 'annual_upfront')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .pricing import locked_prices
+from .schema import Scenario
+from .terms import TERM_KEYS, Layout, layout
+
+
+@dataclass
+class Inputs:
+    """Every number the core needs, as arrays with a leading paths axis.
+
+    Per-segment drivers have shape ``(P, S)``; company drivers ``(P, 1)``. The uncertainty
+    layer replaces any of them with draws, one per path.
+    """
+
+    scenario: Scenario
+    segments: list[str]
+    products: list[str]
+    share: np.ndarray  # (S, K) licences of product k per user of segment s
+    layout: Layout  # the terms in use and the cohort axis
+    locked: np.ndarray  # (T, K, Q, H) list price x term factor locked by cohort q in month m
+    locked_before: np.ndarray  # (T, K, Q) the same in the month before the start
+    drivers: dict[str, np.ndarray]
+    tier_index: np.ndarray  # (S,) index of the segment's support tier among the 24x7 tiers, -1
+    n_247: int
+    is_direct: bool
+    flexible: np.ndarray  # (S,) bool
+    horizon: int
+    partner_discount: np.ndarray  # (K,)
+
+    @property
+    def n_paths(self) -> int:
+        return max(v.shape[0] for v in self.drivers.values())
+
+
+SEGMENT_DRIVERS = (
+    "customers_at_start", "new_customers_per_month", "churn_annual", "seats_per_customer",
+    "seat_growth_annual", "seat_volatility_annual", "prepay_discount", "markup_vs_list",
+)
+TIER_DRIVERS = (
+    "price_per_seat_month", "tickets_per_seat_month", "minutes_per_ticket", "escalation_rate",
+    "escalation_minutes",
+)
+
+
+def build_inputs(scenario: Scenario) -> Inputs:
+    """Turn a validated scenario into the arrays of the core (one deterministic path).
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> build_inputs(s).locked.shape  # terms, products, cohorts, months
+        (3, 1, 13, 36)
+    """
+    segs = scenario.segments
+    products: list[str] = []
+    for seg in segs:
+        for pid in list(seg.product_mix) + list(seg.addons):
+            if pid not in products:
+                products.append(pid)
+    S, K, H = len(segs), len(products), scenario.horizon_months
+    share = np.zeros((S, K))
+    for i, seg in enumerate(segs):
+        for pid, v in list(seg.product_mix.items()) + list(seg.addons.items()):
+            share[i, products.index(pid)] += v
+
+    used = [k for k in TERM_KEYS if any(seg.term_mix.get(k, 0.0) > 0 for seg in segs)]
+    lay = layout(used)
+    locked, locked_before = locked_prices(scenario, products, lay)
+
+    drivers: dict[str, np.ndarray] = {}
+    for name in SEGMENT_DRIVERS:
+        drivers[name] = np.array([[float(getattr(seg, name)) for seg in segs]])
+    for key in lay.terms:
+        drivers[f"term_{key}"] = np.array([[seg.term_mix.get(key, 0.0) for seg in segs]])
+    for key in ("card", "ach", "invoice"):
+        drivers[f"pay_{key}"] = np.array([[seg.payment_mix[key] for seg in segs]])
+    tiers = scenario.support.tiers
+    for name in TIER_DRIVERS:
+        drivers[f"tier_{name}"] = np.array(
+            [[float(getattr(tiers[seg.support_tier], name)) for seg in segs]])
+    sold = {seg.support_tier for seg in segs}
+    tier_names_247 = [n for n, t in tiers.items() if t.coverage == "24x7" and n in sold]
+    tier_index = np.array([tier_names_247.index(seg.support_tier)
+                           if seg.support_tier in tier_names_247 else -1 for seg in segs])
+
+    sup, costs, services, ch = scenario.support, scenario.costs, scenario.services, scenario.channel
+    company = {
+        "discount_rate_annual": scenario.discount_rate_annual,
+        "labor_rate_per_hour": sup.labor_rate_per_hour,
+        "utilization": sup.utilization,
+        "staff_on_shift_247": sup.staff_on_shift_247,
+        "vendor_plan_per_year": sup.vendor_plan_yearly_cost if ch.model == "direct" else 0.0,
+        "card_fee_rate": costs.card_fee_rate,
+        "card_fee_per_charge": costs.card_fee_per_charge,
+        "ach_fee_rate": costs.ach_fee_rate,
+        "ach_fee_cap": costs.ach_fee_cap,
+        "license_admin_per_seat_change": costs.license_admin_per_seat_change,
+        "accounting_per_invoice": costs.accounting_per_invoice,
+        "accounting_per_month": costs.accounting_per_month,
+        "compliance_per_year": costs.compliance_per_year,
+        "systems_per_year": costs.systems_per_year,
+        "systems_per_seat_month": costs.systems_per_seat_month,
+        "commission_rate": costs.commission_rate,
+        "acquisition_cost_per_customer": costs.acquisition_cost_per_customer,
+        "bad_debt_rate": costs.bad_debt_rate,
+        "onboarding_price_per_customer": services.onboarding_price_per_customer,
+        "onboarding_cost_per_customer": services.onboarding_cost_per_customer,
+        "deployment_price_per_seat": services.deployment_price_per_seat,
+        "deployment_cost_per_seat": services.deployment_cost_per_seat,
+        "dso_days": float(scenario.billing.dso_days),
+        "dpo_days": float(ch.payment_days),
+        "distributor_margin": ch.indirect.distributor_margin if ch.model == "indirect" else 0.0,
+        "distributor_fee_per_month": (ch.indirect.distributor_fee_per_month
+                                      if ch.model == "indirect" else 0.0),
+        "escalation_fee_per_ticket": (ch.indirect.escalation_fee_per_ticket
+                                      if ch.model == "indirect" else 0.0),
+        "direct_programme_per_year": (
+            ch.direct.billing_platform_per_year + ch.direct.provisioning_per_year
+            + ch.direct.portal_per_year + ch.direct.training_per_year
+            + ch.direct.compliance_per_year) if ch.model == "direct" else 0.0,
+    }
+    for name, v in company.items():
+        drivers[name] = np.array([[float(v)]])
+    return Inputs(
+        scenario=scenario,
+        segments=[s.name for s in segs],
+        products=products,
+        share=share,
+        layout=lay,
+        locked=locked,
+        locked_before=locked_before,
+        drivers=drivers,
+        tier_index=tier_index,
+        n_247=len(tier_names_247),
+        is_direct=ch.model == "direct",
+        flexible=np.array([seg.contract_policy == "flexible" for seg in segs]),
+        horizon=H,
+        partner_discount=np.array([scenario.partner_discount(pid) for pid in products]),
+    )

@@ -1,0 +1,84 @@
+"""Terms and pricing: the list price each cohort has locked, month by month.
+
+A cohort locks the list price of the day at each renewal, times its term's price factor on that
+day (``docs/engine.md`` section 3): monthly term ``monthly_term_factor`` (1.20); billed monthly
+under a commitment ``annual_billed_monthly_factor`` (1.05 from 2025-04-01, 1.00 before, unless
+the scenario sets it); paid ahead ``annual_upfront_factor`` (1.00). A three-year term takes the
+same factors as the annual ones (Microsoft prices P3Y at three times P1Y).
+
+Example (what does a Business Premium seat cost a monthly-term customer in January 2026?):
+    >>> import datetime as dt
+    >>> from cspmodel.io import load_scenario_text
+    >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+    ...     "  product_mix: {m365_business_premium: 1}\\n")
+    >>> round(float(term_factor(s, "monthly", dt.date(2026, 1, 1)) * 22.0), 2)
+    26.4
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from .catalog import annual_billed_monthly_factor_on
+from .schema import Scenario
+from .terms import MAX_COMMITMENT, TERMS, Layout, lock_months
+from .util import add_months
+
+
+def term_factor(scenario: Scenario, term: str, day: dt.date) -> float:
+    """The price factor of a term on a date, relative to the annual list price.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_e3: 1}\\n")
+        >>> term_factor(s, "triennial_billed_monthly", dt.date(2026, 1, 1))
+        1.05
+    """
+    t = scenario.terms
+    rule = TERMS[term].factor
+    if rule == "monthly_term":
+        return float(t.monthly_term_factor)
+    if rule == "annual_upfront":
+        return float(t.annual_upfront_factor)
+    if t.annual_billed_monthly_factor is not None:
+        return float(t.annual_billed_monthly_factor)
+    return float(annual_billed_monthly_factor_on(day))
+
+
+def locked_prices(scenario: Scenario, products: list[str], lay: Layout
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """List price x term factor that each cohort has locked: ``(T, K, Q, H)`` by term in use,
+    product, cohort and month (0 outside the term's group), and ``(T, K, Q)`` the price each
+    cohort paid in the month before the start (locked at its last renewal before it, month
+    ``phase - commitment``).
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> from cspmodel.terms import layout
+        >>> s = load_scenario_text("name: x\\nhorizon_months: 3\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> locked, before = locked_prices(s, ["m365_business_basic"], layout([]))
+        >>> locked.shape, before.shape
+        ((3, 1, 13, 3), (3, 1, 13))
+    """
+    H = scenario.horizon_months
+    first = -MAX_COMMITMENT
+    dates = [add_months(scenario.start_month, int(t)) for t in range(first, H)]
+    lp = np.array([[scenario.list_price(pid, d) for d in dates] for pid in products])
+    lp = lp.reshape(len(products), len(dates))
+    T, K, Q = len(lay.terms), len(products), lay.n_cohorts
+    locked = np.zeros((T, K, Q, H))
+    before = np.zeros((T, K, Q))
+    for i, key in enumerate(lay.terms):
+        factor = np.array([term_factor(scenario, key, d) for d in dates])
+        g = lay.term_group[i]
+        c = lay.groups[g]
+        span = lay.span(g)
+        idx = lock_months(c, H) - first  # (c, H)
+        locked[i, :, span, :] = lp[:, idx] * factor[idx][None]
+        idx0 = np.arange(c) - c - first  # month phase - c
+        before[i, :, span] = lp[:, idx0] * factor[idx0][None]
+    return locked, before
