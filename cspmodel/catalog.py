@@ -359,24 +359,28 @@ PRODUCTS: dict[str, Product] = {
             (PricePoint(_EARLY, 32.0), PricePoint(_d("2022-03-01"), 36.0),
              PricePoint(_d("2026-07-01"), 39.0)),
             "[3P] vpls.com (2022); npifinancial.com (2026)",
+            terms=("monthly", "annual", "triennial"),  # P3Y: model.md, late-2026 facts
         ),
         Product(
             "m365_e5",
             "Microsoft 365 E5",
             (PricePoint(_EARLY, 57.0), PricePoint(_d("2026-07-01"), 60.0)),
             "[3P] seatmapai.online; npifinancial.com (2026)",
+            terms=("monthly", "annual", "triennial"),  # P3Y: model.md, late-2026 facts
         ),
         Product(
             "d365_sales_enterprise",
             "Dynamics 365 Sales Enterprise",
             (PricePoint(_EARLY, 95.0), PricePoint(_d("2024-10-01"), 105.0)),
             "[3P] thenegotiationexperts.com; microsoftnegotiations.com (Oct 2024 update)",
+            terms=("monthly", "annual", "triennial"),  # P3Y: model.md, late-2026 facts
         ),
         Product(
             "d365_sales_professional",
             "Dynamics 365 Sales Professional",
             (PricePoint(_EARLY, 65.0),),
             "[3P] thenegotiationexperts.com",
+            terms=("monthly", "annual", "triennial"),  # P3Y: model.md, late-2026 facts
         ),
         Product(
             "m365_copilot",

@@ -135,20 +135,26 @@ SPECS = {c.name: c for c in CONTROLS}
 TERM_CONTROLS = ("monthly_share", "upfront_share")
 
 
-def term_mix_from_shares(monthly: float, upfront_of_annual: float) -> dict[str, float]:
-    """The three term shares from the two the explorer shows; they add up to 1.
+def term_mix_from_shares(monthly: float, upfront_of_annual: float,
+                         three_year: dict[str, float] | None = None) -> dict[str, float]:
+    """The term shares from the two the explorer shows; they add up to 1. The three-year
+    terms' shares (``three_year``, kept as in the file) come off the annual share.
 
     Example:
         >>> term_mix_from_shares(0.2, 0.25)   # 20% monthly; of the 80% annual, a quarter upfront
         {'monthly': 0.2, 'annual_billed_monthly': 0.6000000000000001, 'annual_upfront': 0.2}
+        >>> term_mix_from_shares(0.2, 0.5, {"triennial_upfront": 0.4})["annual_upfront"]
+        0.2
     """
-    rest = 1.0 - monthly
+    fixed = {k: v for k, v in (three_year or {}).items() if v}
+    rest = max(0.0, 1.0 - monthly - sum(fixed.values()))
     return {"monthly": monthly, "annual_billed_monthly": rest * (1.0 - upfront_of_annual),
-            "annual_upfront": rest * upfront_of_annual}
+            "annual_upfront": rest * upfront_of_annual, **fixed}
 
 
 def shares_from_term_mix(term_mix: dict[str, float]) -> tuple[float, float]:
-    """The inverse of :func:`term_mix_from_shares` (upfront share 0 when all are monthly).
+    """The inverse of :func:`term_mix_from_shares`: the monthly share and the upfront share of
+    the annual terms (0 when there is no annual term).
 
     Example:
         >>> shares_from_term_mix({"monthly": 0.2, "annual_billed_monthly": 0.6,
@@ -156,9 +162,20 @@ def shares_from_term_mix(term_mix: dict[str, float]) -> tuple[float, float]:
         (0.2, 0.25)
     """
     m = float(term_mix.get("monthly", 0.0))
-    rest = 1.0 - m
-    upfront = float(term_mix.get("annual_upfront", 0.0)) / rest if rest > 1e-12 else 0.0
+    annual = (float(term_mix.get("annual_billed_monthly", 0.0))
+              + float(term_mix.get("annual_upfront", 0.0)))
+    upfront = float(term_mix.get("annual_upfront", 0.0)) / annual if annual > 1e-12 else 0.0
     return m, round(upfront, 12)
+
+
+def three_year_shares(term_mix: dict[str, float]) -> dict[str, float]:
+    """The three-year terms' shares of a term mix (those the explorer keeps as in the file).
+
+    Example:
+        >>> three_year_shares({"monthly": 0.5, "triennial_upfront": 0.5})
+        {'triennial_upfront': 0.5}
+    """
+    return {k: float(v) for k, v in term_mix.items() if k.startswith("triennial") and v}
 
 
 def _get(data: Any, path: str) -> Any:
@@ -417,8 +434,9 @@ class Explorer:
         w = self.controls[name]
         if name in TERM_CONTROLS:
             value: Any = term_mix_from_shares(self.controls["monthly_share"].value / 100.0,
-                                              self.controls["upfront_share"].value / 100.0)
-            same = all(abs(value[k] - base_value[k]) < 1e-12 for k in value)
+                                              self.controls["upfront_share"].value / 100.0,
+                                              three_year_shares(base_value))
+            same = all(abs(value[k] - base_value.get(k, 0.0)) < 1e-12 for k in value)
         elif spec.kind == "percent":
             value = w.value / 100.0
             same = value == base_value

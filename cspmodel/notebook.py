@@ -272,14 +272,17 @@ def scenario_header(scenario: Scenario) -> str:
 
 def segments_table(scenario: Scenario) -> pd.DataFrame:
     """Each segment's term mix, contract policy and prepay discount, as text."""
+    from .terms import STANDARD_TERMS, TERMS
+
+    # the standard terms always; a three-year term where a segment uses it
+    shown = [k for k in TERMS if k in STANDARD_TERMS
+             or any(s.term_mix.get(k, 0.0) > 0 for s in scenario.segments)]
     rows = {}
     for s in scenario.segments:
-        rows[s.name] = {"Monthly term": fmt_percent(s.term_mix["monthly"], 0),
-                        "Annual, billed monthly": fmt_percent(s.term_mix[
-                            "annual_billed_monthly"], 0),
-                        "Annual, paid upfront": fmt_percent(s.term_mix["annual_upfront"], 0),
-                        "Contract policy": s.contract_policy,
-                        "Prepay discount": fmt_percent(s.prepay_discount, 1)}
+        row = {TERMS[k].label: fmt_percent(s.term_mix.get(k, 0.0), 0) for k in shown}
+        row.update({"Contract policy": s.contract_policy,
+                    "Prepay discount": fmt_percent(s.prepay_discount, 1)})
+        rows[s.name] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 
 

@@ -82,3 +82,31 @@ def locked_prices(scenario: Scenario, products: list[str], lay: Layout
         idx0 = np.arange(c) - c - first  # month phase - c
         before[i, :, span] = lp[:, idx0] * factor[idx0][None]
     return locked, before
+
+
+def term_minimum_warnings(scenario: Scenario) -> list[str]:
+    """Sentences for segments whose customers hold fewer seats of a product than Microsoft
+    requires on a term (three-year terms: 100 seats of the product per customer).
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n  seats_per_customer: 40\\n"
+        ...     "  product_mix: {m365_e3: 1}\\n  term_mix: {triennial_upfront: 1}\\n")
+        >>> term_minimum_warnings(s)[0][:60]
+        'Segment A: a three-year term needs 100 seats of Microsoft 36'
+    """
+    out = []
+    for seg in scenario.segments:
+        for key, share in seg.term_mix.items():
+            term = TERMS[key]
+            if share <= 0 or not term.min_seats:
+                continue
+            for pid, per_user in list(seg.product_mix.items()) + list(seg.addons.items()):
+                seats = float(seg.seats_per_customer) * per_user
+                if seats < term.min_seats:
+                    out.append(
+                        f"Segment {seg.name}: a {term.label.split(',')[0].lower()} needs "
+                        f"{term.min_seats} seats of {scenario.product_name(pid)} per customer; "
+                        f"its customers hold {seats:,.0f}, so Microsoft would not sell "
+                        f"{100 * share:.0f}% of them that term.")
+    return out

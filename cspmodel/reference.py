@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from .catalog import annual_billed_monthly_factor_on
 from .ledger import STATEMENT_OF_LINE, STATEMENTS, lines_where
 from .schema import CommissionPlan, Scenario, Segment
+from .terms import TERMS
 
 if TYPE_CHECKING:  # pragma: no cover - only for type hints
     import pandas as pd
@@ -194,19 +195,18 @@ def seat_change_rates(mu: float, sigma: float) -> tuple[float, float]:
     return add, red
 
 
-def term_factor(scenario: Scenario, kind: str, when: dt.date) -> float:
-    """Price factor of a term relative to the annual list price, taken on date ``when``."""
+def term_factor(scenario: Scenario, term: str, when: dt.date) -> float:
+    """Price factor of a term relative to the annual list price, taken on date ``when``
+    (section 3; the term table names which factor each term takes)."""
     terms = scenario.terms
-    if kind == "M":
+    rule = TERMS[term].factor
+    if rule == "monthly_term":
         return terms.monthly_term_factor
-    if kind == "B":
+    if rule == "annual_billed_monthly":
         if terms.annual_billed_monthly_factor is not None:
             return terms.annual_billed_monthly_factor
         return annual_billed_monthly_factor_on(when)
     return terms.annual_upfront_factor
-
-
-TERM_KEY = {"M": "monthly", "B": "annual_billed_monthly", "U": "annual_upfront"}
 
 
 def segment_products(segment: Segment) -> list[tuple[str, float]]:
@@ -246,55 +246,64 @@ def schedule_payment(
 # --------------------------------------------------------------------------------------------
 @dataclass
 class Cohort:
-    """One cohort of one segment: ``M``, or ``B``/``U`` with an anniversary phase."""
+    """One cohort of one segment: a term of the term table and a renewal phase."""
 
-    kind: str  # "M", "B" or "U"
-    phase: int  # anniversary phase 0..11 (unused for M)
+    term: str  # a key of the term table (cspmodel.terms.TERMS)
+    phase: int  # renewal phase 0 .. commitment - 1
     customers: float  # N
     seats: float  # S, users
     committed: float  # C
-    added: float  # A, part of C added mid-term (upfront cohorts)
+    added: float  # A, part of C added since the last bill (prepaid terms)
     locked_on: dt.date  # date whose list price and term factor are locked
 
     @property
+    def commitment(self) -> int:
+        return TERMS[self.term].commitment
+
+    @property
+    def billing(self) -> int:
+        return TERMS[self.term].billing
+
+    @property
+    def kind(self) -> str:
+        """M (a monthly term), B (a commitment billed monthly) or U (a prepaid term)."""
+        if self.commitment == 1:
+            return "M"
+        return "U" if self.billing > 1 else "B"
+
+    @property
     def label(self) -> str:
-        """M, B0..B11 or U0..U11."""
-        return "M" if self.kind == "M" else f"{self.kind}{self.phase}"
+        return f"{self.term}:{self.phase}"
 
     def renews_in(self, month: int) -> bool:
-        """Section 2(b): M every month, an annual cohort when ``month mod 12 = phase``."""
-        return self.kind == "M" or month % 12 == self.phase
+        """Section 2(b): a cohort renews when ``(month - phase) mod commitment = 0``."""
+        return (month - self.phase) % self.commitment == 0
+
+    def billed_in(self, month: int) -> bool:
+        """A prepaid cohort is billed when ``(month - phase) mod billing = 0``."""
+        return (month - self.phase) % self.billing == 0
 
 
 def initial_cohorts(segment: Segment, start: dt.date) -> list[Cohort]:
-    """The 25 cohorts of a segment at the start of the horizon (section 1)."""
+    """The cohorts of a segment at the start of the horizon (section 1): each term's share of
+    the customers spread evenly over its renewal phases; a cohort of phase ``p`` started its
+    current term in month ``p - commitment``, before the horizon."""
     cohorts: list[Cohort] = []
-    n_monthly = segment.customers_at_start * segment.term_mix["monthly"]
-    cohorts.append(
-        Cohort(
-            kind="M",
-            phase=0,
-            customers=n_monthly,
-            seats=n_monthly * segment.seats_per_customer,
-            committed=n_monthly * segment.seats_per_customer,
-            added=0.0,
-            # M renews in month 0 before anything is billed, so this lock is never used.
-            locked_on=add_months(start, -1),
-        )
-    )
-    for kind in ("B", "U"):
-        n_phase = segment.customers_at_start * segment.term_mix[TERM_KEY[kind]] / 12.0
-        for phase in range(12):
+    for term, spec in TERMS.items():
+        share = segment.term_mix.get(term, 0.0)
+        if share == 0.0 and term not in ("monthly", "annual_billed_monthly", "annual_upfront"):
+            continue
+        n_phase = segment.customers_at_start * share / spec.commitment
+        for phase in range(spec.commitment):
             cohorts.append(
                 Cohort(
-                    kind=kind,
+                    term=term,
                     phase=phase,
                     customers=n_phase,
                     seats=n_phase * segment.seats_per_customer,
                     committed=n_phase * segment.seats_per_customer,
                     added=0.0,
-                    # its current term started in month phase - 12, before the horizon
-                    locked_on=add_months(start, phase - 12),
+                    locked_on=add_months(start, phase - spec.commitment),
                 )
             )
     return cohorts
@@ -313,7 +322,7 @@ def cohort_prices(scenario: Scenario, segment: Segment, cohort: Cohort, pid: str
     """Unit prices of product ``pid`` locked by ``cohort`` (section 3)."""
     when = cohort.locked_on
     list_price = scenario.list_price(pid, when)
-    factor = term_factor(scenario, cohort.kind, when)
+    factor = term_factor(scenario, cohort.term, when)
     base = list_price * factor
     discount = scenario.partner_discount(pid)
     if scenario.channel.model == "indirect":
@@ -548,8 +557,11 @@ def _post_plan(
                     # terms together) is recovered in proportion to the share of those
                     # joiners leaving in month j + k.
                     leaving = monthly_share * (1.0 - hazard) ** (k - 1) * hazard
-                    if k == 12:
-                        leaving += (1.0 - monthly_share) * seg.churn_annual
+                    # a commitment of c months: its joiners leave at their first renewal
+                    for term, spec in TERMS.items():
+                        if spec.commitment > 1 and k == spec.commitment:
+                            leaving += seg.term_mix.get(term, 0.0) * (
+                                1.0 - (1.0 - seg.churn_annual) ** (spec.commitment / 12.0))
                     clawback[seg.name][j + k] += signup * leaving
 
     for name in basis:
@@ -597,26 +609,22 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
     cohorts = {seg.name: initial_cohorts(seg, start) for seg in s.segments}
 
     # ---- opening balances of deferred revenue and prepaid costs (sections 4 and 5) ----------
-    # The initial upfront cohort of phase >= 1 prepaid its current term before the horizon and
-    # has `phase` months left. Phase 0 renews in month 0, so it has nothing left.
+    # An initial cohort of a prepaid term was billed before the horizon for `billing` months
+    # at a time; its next bill falls in month `phase mod billing`, so that many months are
+    # prepaid at the start (none when it is billed in month 0).
     deferred = 0.0
     prepaid = 0.0
     for seg in s.segments:
         for cohort in cohorts[seg.name]:
-            if cohort.kind != "U" or cohort.phase == 0:
+            left = cohort.phase % cohort.billing
+            if cohort.kind != "U" or left == 0:
                 continue
             for pid, share in segment_products(seg):
                 prices = cohort_prices(s, seg, cohort, pid)
                 deferred += (
-                    cohort.phase
-                    * cohort.committed
-                    * share
-                    * prices.customer
-                    * (1.0 - seg.prepay_discount)
+                    left * cohort.committed * share * prices.customer * (1.0 - seg.prepay_discount)
                 )
-                prepaid += (
-                    cohort.phase * cohort.committed * share * (prices.partner + prices.distributor)
-                )
+                prepaid += left * cohort.committed * share * (prices.partner + prices.distributor)
 
     # ---- opening receivables and payables (section 7) --------------------------------------
     # Every month before the start billed what the starting book bills in a month: M and B
@@ -734,20 +742,24 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
 
                 # ---- 2(b) renewals ---------------------------------------------------------
                 renews = cohort.renews_in(m)
+                billed_now = cohort.billed_in(m)
                 churned_seats = 0.0
                 if renews:
-                    rate = hazard if cohort.kind == "M" else seg.churn_annual
+                    # a monthly term: the hazard; a commitment of c months: c/12 years of churn
+                    rate = (hazard if cohort.kind == "M"
+                            else 1.0 - (1.0 - seg.churn_annual) ** (cohort.commitment / 12.0))
                     churned_customers = cohort.customers * rate
                     churned_seats = cohort.seats * rate
                     cohort.customers -= churned_customers
                     cohort.seats -= churned_seats
                     cohort.committed = cohort.seats
-                    cohort.added = 0.0
                     cohort.locked_on = today
+                if billed_now:  # a new bill covers every committed seat
+                    cohort.added = 0.0
 
                 # ---- 2(c) new customers ----------------------------------------------------
-                if cohort.kind == "M" or cohort.phase == m % 12:
-                    joining = joining_total * seg.term_mix[TERM_KEY[cohort.kind]]
+                if renews:
+                    joining = joining_total * seg.term_mix.get(cohort.term, 0.0)
                 else:
                     joining = 0.0
                 cohort.customers += joining
@@ -780,54 +792,54 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                         # additions for the months left (r), or 12 without proration.
                         # AMBIGUITY: in a renewal month the seats added before the renewal
                         # are inside the 12 x C booked; no separate addition is booked.
+                        c = cohort.commitment
                         ev.invoice_resale += bill
                         if cohort.kind == "M":
                             ev.booking_resale += bill
                         elif renews:
-                            ev.booking_resale += 12.0 * cohort.committed * share * prices.customer
+                            ev.booking_resale += c * cohort.committed * share * prices.customer
                         else:
-                            months_left = 12 - ((m - cohort.phase) % 12)
-                            ev.annual_adds_r += adds * share * prices.customer * months_left
-                            ev.annual_adds_12 += adds * share * prices.customer * 12.0
+                            term_left = c - ((m - cohort.phase) % c)
+                            ev.annual_adds_r += adds * share * prices.customer * term_left
+                            ev.annual_adds_12 += adds * share * prices.customer * c
                         # 6a sign-up event of the joiners: their first month's invoice; at
-                        # booking, an annual term's 12 months
+                        # booking, a commitment's whole term
                         first_month = joining * spc * share * prices.customer
                         ev.first_resale_invoice += first_month
                         ev.first_resale_booking += (
-                            first_month if cohort.kind == "M" else 12.0 * first_month
+                            first_month if cohort.kind == "M" else c * first_month
                         )
-                    else:  # upfront
-                        if renews:
-                            bill = (
-                                12.0
-                                * cohort.committed
-                                * share
-                                * prices.customer
-                                * (1.0 - seg.prepay_discount)
-                            )
-                            vendor = 12.0 * cohort.committed * share * vendor_unit
-                            # 6a: invoiced and booked alike
+                    else:  # prepaid: billed `billing` months at a time
+                        c, b = cohort.commitment, cohort.billing
+                        upfront = 1.0 - seg.prepay_discount
+                        term_left = c - ((m - cohort.phase) % c)
+                        if billed_now:
+                            bill = b * cohort.committed * share * prices.customer * upfront
+                            vendor = b * cohort.committed * share * vendor_unit
                             ev.invoice_resale += bill
-                            ev.booking_resale += bill
+                            if renews:  # 6a: the whole term booked at renewal
+                                ev.booking_resale += (
+                                    c * cohort.committed * share * prices.customer * upfront)
+                            else:  # a later bill of the term: this month's additions booked
+                                ev.annual_adds_r += adds * share * prices.customer * term_left
+                                ev.annual_adds_12 += adds * share * prices.customer * c
                         else:
-                            # additions prorated and co-terminated, without prepay discount
-                            months_left = 12 - ((m - cohort.phase) % 12)
+                            # additions prorated for the months left in the billing period,
+                            # without prepay discount
+                            months_left = b - ((m - cohort.phase) % b)
                             bill = adds * share * prices.customer * months_left
                             vendor = adds * share * vendor_unit * months_left
-                            # 6a: the addition invoiced and booked for r months, or 12
-                            full = adds * share * prices.customer * 12.0
+                            # 6a: invoiced for r months (or the period), booked for the months
+                            # left in the term (or the whole term)
                             ev.upfront_adds_r += bill
-                            ev.upfront_adds_12 += full
-                            ev.annual_adds_r += bill
-                            ev.annual_adds_12 += full
-                        # 6a sign-up event of the joiners: an upfront term's first invoice,
-                        # which is also its booking
-                        first_term = (
-                            12.0 * joining * spc * share * prices.customer
-                            * (1.0 - seg.prepay_discount)
-                        )
-                        ev.first_resale_invoice += first_term
-                        ev.first_resale_booking += first_term
+                            ev.upfront_adds_12 += adds * share * prices.customer * b
+                            ev.annual_adds_r += adds * share * prices.customer * term_left
+                            ev.annual_adds_12 += adds * share * prices.customer * c
+                        # 6a sign-up event of the joiners: a prepaid term's first invoice; its
+                        # booking, the whole term
+                        first_unit = joining * spc * share * prices.customer * upfront
+                        ev.first_resale_invoice += b * first_unit
+                        ev.first_resale_booking += c * first_unit
                         revenue = (
                             (cohort.committed - cohort.added) * (1.0 - seg.prepay_discount)
                             + cohort.added
@@ -859,7 +871,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 seg_billings += cohort_billings
 
                 # ---- 6: card and debit fees of this cohort ---------------------------------
-                if cohort.kind in ("M", "B") or renews or tier.price_per_seat_month > 0:
+                if cohort.kind in ("M", "B") or billed_now or tier.price_per_seat_month > 0:
                     charges = cohort.customers
                 else:
                     charges = 0.0  # an addition to an upfront term without a support price

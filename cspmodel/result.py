@@ -33,6 +33,7 @@ from .engine import (
     with_cash,
 )
 from .headline import break_even_month, break_even_text, cash_trough, unit_economics
+from .pricing import term_minimum_warnings
 from .schema import Scenario
 from .util import money, ordered_sum
 
@@ -322,6 +323,7 @@ def _warnings(inp: Inputs, st: dict[str, np.ndarray], sc: Scenario) -> list[str]
     shortfall = threshold_warning(sc, st["license_resale"][0], lambda x: money(x, cur))
     if shortfall:
         out.append(shortfall)
+    out.extend(term_minimum_warnings(sc))
     if cur != "USD" and any(sc.product_spec(p) is None or
                             sc.product_spec(p).list_price_per_seat_month is None  # type: ignore
                             for p in inp.products):

@@ -35,8 +35,8 @@ from pydantic_core import PydanticCustomError
 
 from . import catalog
 from .catalog import FACTS, PRODUCTS, VENDOR_PLANS
+from .terms import TERM_KEYS, TERMS  # noqa: E402,F401 - the term table: term_mix keys
 
-TERM_KEYS = ("monthly", "annual_billed_monthly", "annual_upfront")
 PAYMENT_KEYS = ("card", "ach", "invoice")
 
 
@@ -270,7 +270,7 @@ class ProductSpec(Frozen):
     partner_discount: float | None = Field(
         default=None, ge=0.0, le=0.9, description="Partner margin for this product; empty "
         "means channel.partner_discount", json_schema_extra={"unit": "share of list"})
-    terms: tuple[Literal["monthly", "annual"], ...] | None = Field(
+    terms: tuple[Literal["monthly", "annual", "triennial"], ...] | None = Field(
         default=None, description="Terms offered; empty means the catalog's")
     price_changes: tuple[PriceChange, ...] = Field(
         default=(), description="Dated list-price changes, applied at renewal")
@@ -314,7 +314,8 @@ class Segment(Frozen):
         default_factory=lambda: {"monthly": 0.2, "annual_billed_monthly": 0.5,
                                  "annual_upfront": 0.3},
         description="Share of customers on each term: monthly, annual_billed_monthly, "
-        "annual_upfront; adds up to 1")
+        "annual_upfront, triennial_billed_monthly, triennial_billed_yearly, "
+        "triennial_upfront (three-year terms, for the products that offer them); adds up to 1")
     contract_policy: Literal["mirror", "flexible"] = plain(
         "mirror", "mirror: the customer is bound like the partner; flexible: the customer may "
         "drop seats mid-term and the partner pays for them until renewal")
@@ -661,12 +662,15 @@ class Scenario(Frozen):
                 raise _located(("segments", i, "support_tier"), seg.support_tier,
                                "unknown support tier {value}; allowed: "
                                + ", ".join(self.support.tiers))
-            if seg.term_mix["monthly"] > 0:
+            for key, share in seg.term_mix.items():
+                if share <= 0:
+                    continue
+                needs = TERMS[key].product_term
                 for pid in list(seg.product_mix) + list(seg.addons):
-                    if "monthly" not in self.product_terms(pid):
+                    if needs not in self.product_terms(pid):
                         raise _located(
-                            ("segments", i, "term_mix", "monthly"), seg.term_mix["monthly"],
-                            f"product '{pid}' has no monthly term, so term_mix.monthly must "
+                            ("segments", i, "term_mix", key), share,
+                            f"product '{pid}' has no {needs} term, so term_mix.{key} must "
                             "be 0 in a segment that sells it (got {value})")
         names = [s.name for s in self.segments]
         if len(set(names)) != len(names):

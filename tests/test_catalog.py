@@ -63,7 +63,7 @@ def test_every_product_has_a_source_and_ordered_prices(pid: str) -> None:
     dates = [p.effective for p in product.prices]
     assert dates == sorted(dates)
     assert all(p.price > 0 for p in product.prices)
-    assert set(product.terms) <= {"monthly", "annual"}
+    assert set(product.terms) <= {"monthly", "annual", "triennial"}
 
 
 def test_2026_list_prices_match_the_domain_brief() -> None:

@@ -29,6 +29,9 @@ METRICS = ("npv", "break_even_month", "cash_trough", "ending_mrr", "ending_arr",
 BASE_PRODUCTS = ("m365_business_basic", "m365_business_premium", "m365_e3",
                  "d365_sales_enterprise")
 ADDONS = ("m365_copilot", "entra_id_p1")
+TRIENNIAL_PRODUCTS = {"m365_e3", "d365_sales_enterprise"}
+TERM_KEYS = ("monthly", "annual_billed_monthly", "annual_upfront", "triennial_billed_monthly",
+             "triennial_billed_yearly", "triennial_upfront")
 
 
 def assert_same(scenario: cspmodel.Scenario) -> None:
@@ -105,11 +108,14 @@ def scenarios(draw: Any, with_plans: bool | None = None) -> cspmodel.Scenario:
         }
         if draw(st.booleans()):
             seg["addons"] = {draw(st.sampled_from(ADDONS)): draw(st.sampled_from([0.2, 1.0]))}
+        elif set(products) <= TRIENNIAL_PRODUCTS and draw(st.booleans()):
+            # three-year terms, where every product of the segment offers one
+            seg["term_mix"] = _mix(draw, TERM_KEYS)
         segments.append(seg)
     model = draw(st.sampled_from(["direct", "indirect"]))
     data = {
         "name": "generated",
-        "horizon_months": draw(st.integers(1, 30)),
+        "horizon_months": draw(st.sampled_from([1, 7, 13, 24, 30, 40])),
         "start_month": draw(st.sampled_from(["2025-01", "2025-09", "2026-05"])),
         "discount_rate_annual": draw(st.sampled_from([0.0, 0.1])),
         "channel": {"model": model, "dpo_days": draw(st.sampled_from([None, 0, 45])),
