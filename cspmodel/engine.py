@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import ledger
-from .book import seat_change_rates
+from .book import running_max_factor, seat_change_rates
 from .cash import lagged, opening_settlement, settle  # noqa: F401 - the engine's cash timing
 from .inputs import SEGMENT_DRIVERS, TIER_DRIVERS, Inputs, build_inputs  # noqa: F401
 from .ledger import (  # noqa: F401 - re-exported for the readers of the engine
@@ -39,7 +39,7 @@ from .ledger import (  # noqa: F401 - re-exported for the readers of the engine
 )
 from .support import floor_cost
 from .support import floor_hours as support_floor_hours
-from .terms import TERMS, keep_at_renewal
+from .terms import MAX_COMMITMENT, TERMS, keep_at_renewal
 from .util import add_months  # noqa: F401 - re-exported: the engine's calendar
 
 # positions of the ledger's lines on each level, looked up by name in the registry
@@ -99,29 +99,33 @@ def seq_sum(x: np.ndarray, axis: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Rules of one month (docs/engine.md section 2): each works on the cohort arrays in place
 # --------------------------------------------------------------------------------------------
-def change_seats(users: np.ndarray, committed: np.ndarray, add_rate: np.ndarray,
-                 growth: np.ndarray, waits: np.ndarray) -> np.ndarray:
-    """2(a): users change by the month's expected gross additions and reductions; a commitment
-    that waits for renewal buys every addition (reductions leave it alone), a monthly term
-    follows its users. Returns the additions ``(S, Q, P)``.
+def change_seats(users: np.ndarray, committed: np.ndarray, reference: np.ndarray,
+                 factor: np.ndarray, growth: np.ndarray, waits: np.ndarray) -> np.ndarray:
+    """2(a): users change by the month's expected net growth; a commitment that waits for
+    renewal holds the expected running maximum of its users since the term started,
+    ``max(S, S_ref x G(j))`` (:func:`cspmodel.book.running_max_factor`; ``reference`` the
+    users at the term's start, ``factor`` ``G`` at the months since), so an addition first
+    reuses an idle committed seat; a monthly term follows its users. Returns the seats bought
+    this month ``(S, Q, P)``.
 
-    Example (100 users, 2% additions, 1% net growth; the annual cohort keeps its seats):
+    Example (100 users, no growth, G = 1.023: the annual cohort buys 2.3 seats):
         >>> u, c = np.full((1, 2, 1), 100.0), np.full((1, 2, 1), 100.0)
-        >>> adds = change_seats(u, c, np.full((1, 1), 0.02), np.full((1, 1), 1.01),
-        ...                     np.array([False, True]))
-        >>> u[0, :, 0].tolist(), c[0, :, 0].tolist()
-        ([101.0, 101.0], [101.0, 102.0])
+        >>> bought = change_seats(u, c, u.copy(), np.full((1, 2, 1), 1.023), np.ones((1, 1)),
+        ...                       np.array([False, True]))
+        >>> [round(float(x), 6) for x in c[0, :, 0]], round(float(bought[0, 1, 0]), 6)
+        ([100.0, 102.3], 2.3)
     """
-    adds = add_rate[:, None, :] * users
     users *= growth[:, None, :]
-    committed += adds
-    committed[:, ~waits, :] = users[:, ~waits, :]
-    return adds
+    target = np.maximum(users, reference * factor)
+    target[:, ~waits, :] = users[:, ~waits, :]
+    bought = np.maximum(target - committed, 0.0)
+    committed[:] = target
+    return bought
 
 
 def renew(cohort: int, keep: np.ndarray, joiners: np.ndarray, seats_per_customer: np.ndarray,
-          customers: np.ndarray, users: np.ndarray, committed: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray]:
+          customers: np.ndarray, users: np.ndarray, committed: np.ndarray,
+          reference: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """2(b, c): the renewing cohort keeps ``keep`` of its customers and users, takes the
     month's new customers with their seats, and commits afresh to its users. Returns the
     customers and users who left ``(S, P)``.
@@ -138,6 +142,8 @@ def renew(cohort: int, keep: np.ndarray, joiners: np.ndarray, seats_per_customer
     customers[:, cohort] = n * keep + joiners
     users[:, cohort] = u * keep + joiners * seats_per_customer
     committed[:, cohort] = users[:, cohort]
+    if reference is not None:  # a new term: its running maximum starts from here
+        reference[:, cohort] = users[:, cohort]
     return gone
 
 
@@ -358,6 +364,10 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
     N = seg("customers_at_start")[:, None, :] * per_phase[None, :, None]  # (S, Q, P)
     U = N * spc[:, None, :]
     C = U.copy()
+    U_ref = U.copy()  # users at each cohort's term start (the start of the horizon at first)
+    since = np.zeros(Q, dtype=int)  # months since then
+    G = np.ascontiguousarray(np.moveaxis(running_max_factor(
+        seg("seat_growth_annual"), seg("seat_volatility_annual"), MAX_COMMITMENT), 2, 1))
     A = np.zeros((T, S, Q, P))  # additions since the last bill of a prepaid term
     opening = _opening(inp, lay, terms, shares, gshare, U, C, seg, com, dm, mk, pd_)
 
@@ -393,12 +403,14 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
     for m in range(first_month, H):
         joiners = n_new if start is None else np.where(m >= start, n_new, 0.0)
         users_before = users  # the users at the end of last month
-        adds = change_seats(U, C, add_rate, growth, waits)
+        since += 1
+        adds = change_seats(U, C, U_ref, G[:, since, :], growth, waits)
         churned = np.zeros((S, P))
         churned_seats = np.zeros((S, P))
         joining = [lay.offsets[g] + m % c for g, c in enumerate(lay.groups)]
         for g, q in enumerate(joining):
-            gone_n, gone_u = renew(q, keep[g], joiners, spc, N, U, C)
+            gone_n, gone_u = renew(q, keep[g], joiners, spc, N, U, C, U_ref)
+            since[q] = 0
             churned += gshare[g] * gone_n
             churned_seats += gshare[g] * gone_u
         for t in range(T):

@@ -178,6 +178,20 @@ def normal_pdf(x: float) -> float:
     return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
 
 
+def expected_running_max(mu: float, sigma: float, months: int) -> float:
+    """Section 2(a): expected running maximum of a customer's users ``months`` into a term,
+    per user at its start: ``1 + sum_{k=1..months} E[max(W_k, 0)] / k`` with
+    ``W_k ~ Normal(k mu, k sigma^2)`` (Spitzer's identity), written out term by term."""
+    total = 1.0
+    for k in range(1, months + 1):
+        if sigma > 0.0:
+            z = math.sqrt(k) * mu / sigma
+            total += mu * normal_cdf(z) + sigma * normal_pdf(z) / math.sqrt(k)
+        else:
+            total += max(mu, 0.0)
+    return total
+
+
 def seat_change_rates(mu: float, sigma: float) -> tuple[float, float]:
     """Expected gross additions and reductions per seat in a month (section 2(a)).
 
@@ -255,6 +269,8 @@ class Cohort:
     committed: float  # C
     added: float  # A, part of C added since the last bill (prepaid terms)
     locked_on: dt.date  # date whose list price and term factor are locked
+    reference_seats: float = 0.0  # users when the current term started (or the horizon)
+    months_since: int = 0  # months since then
 
     @property
     def commitment(self) -> int:
@@ -304,6 +320,7 @@ def initial_cohorts(segment: Segment, start: dt.date) -> list[Cohort]:
                     committed=n_phase * segment.seats_per_customer,
                     added=0.0,
                     locked_on=add_months(start, phase - spec.commitment),
+                    reference_seats=n_phase * segment.seats_per_customer,
                 )
             )
     return cohorts
@@ -733,12 +750,20 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 adds = add_rate * cohort.seats
                 reds = red_rate * cohort.seats
                 cohort.seats += adds - reds
+                cohort.months_since += 1
+                bought = 0.0
                 if cohort.kind == "M":
                     cohort.committed = cohort.seats
                 else:
-                    cohort.committed += adds  # a co-terminated purchase; reductions wait
+                    # a commitment holds the expected running maximum of its users since the
+                    # term started: idle committed seats are reused before any is bought
+                    running_max = cohort.reference_seats * expected_running_max(
+                        mu, sigma, cohort.months_since)
+                    target = max(cohort.seats, running_max)
+                    bought = max(target - cohort.committed, 0.0)
+                    cohort.committed = target  # a co-terminated purchase; reductions wait
                     if cohort.kind == "U":
-                        cohort.added += adds
+                        cohort.added += bought
 
                 # ---- 2(b) renewals ---------------------------------------------------------
                 renews = cohort.renews_in(m)
@@ -765,6 +790,9 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 cohort.customers += joining
                 cohort.seats += joining * spc
                 cohort.committed += joining * spc
+                if renews:  # the new term's running maximum starts from its users
+                    cohort.reference_seats = cohort.seats
+                    cohort.months_since = 0
 
                 seat_changes += adds + reds + churned_seats + joining * spc
 
@@ -800,8 +828,8 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                             ev.booking_resale += c * cohort.committed * share * prices.customer
                         else:
                             term_left = c - ((m - cohort.phase) % c)
-                            ev.annual_adds_r += adds * share * prices.customer * term_left
-                            ev.annual_adds_12 += adds * share * prices.customer * c
+                            ev.annual_adds_r += bought * share * prices.customer * term_left
+                            ev.annual_adds_12 += bought * share * prices.customer * c
                         # 6a sign-up event of the joiners: their first month's invoice; at
                         # booking, a commitment's whole term
                         first_month = joining * spc * share * prices.customer
@@ -821,20 +849,20 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                                 ev.booking_resale += (
                                     c * cohort.committed * share * prices.customer * upfront)
                             else:  # a later bill of the term: this month's additions booked
-                                ev.annual_adds_r += adds * share * prices.customer * term_left
-                                ev.annual_adds_12 += adds * share * prices.customer * c
+                                ev.annual_adds_r += bought * share * prices.customer * term_left
+                                ev.annual_adds_12 += bought * share * prices.customer * c
                         else:
                             # additions prorated for the months left in the billing period,
                             # without prepay discount
                             months_left = b - ((m - cohort.phase) % b)
-                            bill = adds * share * prices.customer * months_left
-                            vendor = adds * share * vendor_unit * months_left
+                            bill = bought * share * prices.customer * months_left
+                            vendor = bought * share * vendor_unit * months_left
                             # 6a: invoiced for r months (or the period), booked for the months
                             # left in the term (or the whole term)
                             ev.upfront_adds_r += bill
-                            ev.upfront_adds_12 += adds * share * prices.customer * b
-                            ev.annual_adds_r += adds * share * prices.customer * term_left
-                            ev.annual_adds_12 += adds * share * prices.customer * c
+                            ev.upfront_adds_12 += bought * share * prices.customer * b
+                            ev.annual_adds_r += bought * share * prices.customer * term_left
+                            ev.annual_adds_12 += bought * share * prices.customer * c
                         # 6a sign-up event of the joiners: a prepaid term's first invoice; its
                         # booking, the whole term
                         first_unit = joining * spc * share * prices.customer * upfront

@@ -64,8 +64,8 @@ def test_short_horizons_keep_the_first_year_wording(months):
 def test_the_indirect_minimum_is_checked_every_year_too():
     s = cspmodel.load_scenario_text(SHRINKING).with_overrides(
         {"channel.model": "indirect", "support.vendor_plan": None,
-         "segments.0.customers_at_start": 1, "segments.0.seats_per_customer": 16,
-         "segments.0.churn_annual": 0.5,
+         "segments.0.customers_at_start": 1, "segments.0.seats_per_customer": 20,
+         "segments.0.churn_annual": 0.5, "segments.0.seat_volatility_annual": 0.0,
          "segments.0.product_mix": {"m365_business_basic": 1}})
     r = cspmodel.simulate(s)
     m = _first_below(r, 1_000)
