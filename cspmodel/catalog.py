@@ -102,12 +102,6 @@ FACTS: dict[str, Fact] = {
         "2025-04-01", "[3P] redresscompliance.com, riverflowsbv.com", "2025-04-01"
     ),
     "annual_upfront_factor": Fact(1.00, "[MS] pricing-and-offers.md: the annual list price"),
-    "cancellation_window_days": Fact(
-        7,
-        "[MS] new-commerce-cancellation-policy.md (2023): 168 hours from purchase, renewal or "
-        "each added block",
-        "2022-03-18",
-    ),
     # --- channel (csp-facts sections 3 and 4) ---------------------------------------------------
     "partner_discount": Fact(
         0.20,

@@ -168,7 +168,12 @@ def _check_mix(mix: dict[str, float], what: str, allowed: tuple[str, ...] | None
 # Terms, channel
 # --------------------------------------------------------------------------------------------
 class Terms(Frozen):
-    """Price factors of the New Commerce Experience terms, relative to the annual list price."""
+    """Price factors of the New Commerce Experience terms, relative to the annual list price.
+
+    Microsoft's cancellation window (168 hours after a purchase, renewal or addition, with a
+    prorated refund) is shorter than the model's month: every commitment is binding from the
+    month it starts, and no key pretends otherwise.
+    """
 
     monthly_term_factor: float = sourced(
         "monthly_term_factor", "Price of a monthly term relative to the annual list price",
@@ -184,10 +189,6 @@ class Terms(Frozen):
     annual_upfront_factor: float = sourced(
         "annual_upfront_factor", "Price of an annual term paid upfront relative to list",
         "x list", ge=0.5, le=2.0)
-    cancellation_window_days: int = sourced(
-        "cancellation_window_days",
-        "Days after a purchase in which seats can be cancelled (shorter than a month: the "
-        "monthly model treats every commitment as binding)", "days", ge=0, le=30)
 
 
 class DirectCosts(Frozen):
