@@ -503,8 +503,8 @@ def comparison_from_scenarios(folder: str | os.PathLike[str]) -> tuple[pd.DataFr
                                                                        pd.DataFrame]:
     """The same comparison as :func:`load_batch`, computed directly from a folder of scenarios
     (for a notebook opened before any batch ran). Invalid files are listed as failed runs."""
-    from .cli import summary_to_json
     from .result import simulate
+    from .result import summary_json as summary_to_json
 
     paths = collect_scenarios([folder])
     rows, runs = [], []
@@ -541,7 +541,7 @@ def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
         >>> comparison_display(t).iloc[0].tolist()[2:7]
         ['1,000,000', '100,000', '10.0%', '90,000', '-5,000']
     """
-    from .notebook import fmt_figure
+    from .formatting import fmt_figure
 
     single = table["currency"].nunique() == 1 if len(table) else True
     rows = {}
@@ -683,7 +683,7 @@ def _click_command():  # noqa: ANN202 - builds the click command
         """Run the report notebook once per scenario (files or folders) with papermill, then
         write OUT/index.html comparing them. Exit 0 when all ran, 1 when any failed, 2 for
         bad arguments."""
-        from .cli import UserError
+        from .errors import UserError
         from .io import parse_set_options
 
         try:

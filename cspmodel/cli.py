@@ -8,7 +8,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -20,10 +19,11 @@ from .io import apply_overrides, load_scenario, parse_set_options
 from .util import atomic_write_text, publish_dir
 
 
-class UserError(click.ClickException):
-    """Bad input: printed without a traceback, exit code 2."""
+def summary_to_json(result) -> str:  # noqa: ANN001 - Result, imported lazily
+    """The summary and warnings of a result as JSON (NaN written as null)."""
+    from .result import summary_json
 
-    exit_code = 2
+    return summary_json(result)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,14 +64,6 @@ def _load(name: str, sets: tuple[str, ...] = ()):  # noqa: ANN202 - click helper
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         sys.exit(2)
-
-
-def summary_to_json(result) -> str:  # noqa: ANN001 - Result, imported lazily
-    """The summary and warnings of a result as JSON (NaN written as null)."""
-    data = {k: (None if v != v else v) for k, v in result.summary.astype(float).items()}
-    return json.dumps({"scenario": result.scenario.name, "currency": result.currency,
-                       "channel": result.scenario.channel.model, "summary": data,
-                       "warnings": result.warnings}, indent=2)
 
 
 @main.command()

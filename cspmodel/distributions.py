@@ -255,8 +255,8 @@ def validate_uncertain(model: type, data: Any, handler: Any) -> Any:
     Each ``{dist: ...}`` is validated; the block is validated with the clipped mean in its place
     (so every other rule applies as usual); the field then holds the mean with its distribution.
     """
+    from .checking import field_bounds
     from .errors import LocatedError
-    from .schema import field_bounds
 
     if not isinstance(data, dict) or not any(is_distribution_spec(v) for v in data.values()):
         return handler(data)

@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import click
+
 
 class LocatedError(ValueError):
     """Raised inside a validator that knows the exact field path of the problem."""
@@ -71,3 +73,9 @@ class ScenarioError(ValueError):
 
 
 MISSING = _MISSING
+
+
+class UserError(click.ClickException):
+    """Bad input on the command line: printed without a traceback, exit code 2."""
+
+    exit_code = 2

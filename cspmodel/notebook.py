@@ -25,11 +25,11 @@ from typing import Any
 import pandas as pd
 
 from .errors import MISSING, Problem, ScenarioError
-from .headline import break_even_text
+from .formatting import fmt_figure, fmt_money, fmt_percent  # noqa: F401 - shared
 from .io import apply_overrides, load_scenario
-from .result import Result
+from .result import Result, summary_json
 from .schema import Scenario
-from .util import atomic_write_text, money, percent
+from .util import atomic_write_text
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -115,49 +115,13 @@ def save_summary(result: Result, output_dir: str | os.PathLike[str] | None) -> P
     """
     if not output_dir:
         return None
-    from .cli import summary_to_json
 
-    return atomic_write_text(Path(output_dir) / "summary.json", summary_to_json(result))
+    return atomic_write_text(Path(output_dir) / "summary.json", summary_json(result))
 
 
 # --------------------------------------------------------------------------------------------
 # Tables a partner reads (strings, rounded: stable when printed, readable in a report)
 # --------------------------------------------------------------------------------------------
-def fmt_money(x: float, currency: str = "", decimals: int = 0) -> str:
-    """``12,345`` or ``USD 12,345``; ``n/a`` for a missing value.
-
-    Example:
-        >>> fmt_money(1234.5, "EUR"), fmt_money(float("nan"))
-        ('EUR 1,234', 'n/a')
-    """
-    return money(x, currency, decimals)
-
-
-fmt_percent = percent  # ``12.3%``; ``n/a`` for a missing value
-
-
-def fmt_figure(value: float, kind: str, currency: str = "") -> str:
-    """One figure as a partner reads it, by its kind: ``money`` (``USD 12,345``), ``money2``
-    (two decimals), ``percent``, ``month`` (``month 14`` or ``never``), ``count`` (``1,072``);
-    any other kind one decimal.
-
-    Example:
-        >>> fmt_figure(0.192, "percent"), fmt_figure(float("nan"), "month")
-        ('19.2%', 'never')
-    """
-    if kind == "money":
-        return fmt_money(value, currency)
-    if kind == "money2":
-        return fmt_money(value, currency, 2)
-    if kind == "percent":
-        return fmt_percent(value)
-    if kind == "month":  # a break-even month: 0 is "from the start"
-        return "never" if math.isnan(value) else break_even_text(value, 0)
-    if kind == "count":
-        return fmt_money(value)
-    return "n/a" if math.isnan(value) else f"{value:,.1f}"
-
-
 def format_table(df: pd.DataFrame, percent: Iterable[str] = (), money: Iterable[str] = (),
                  decimals: Mapping[str, int] | None = None) -> pd.DataFrame:
     """A copy of ``df`` with numbers as readable strings: ``percent`` columns as 12.3%, every
@@ -213,18 +177,10 @@ def headline_table(result: Result) -> pd.DataFrame:
     rows = []
     for key, label, kind in HEADLINE_ROWS:
         v = float(s[key])
-        if kind == "money":
-            text = fmt_money(v, cur)
-        elif kind == "money2":
-            text = fmt_money(v, cur, 2)
-        elif kind == "percent":
-            text = fmt_percent(v)
-        elif kind == "month":
-            text = "never (within the horizon)" if math.isnan(v) else f"month {int(v)}"
-        elif kind == "count":
-            text = fmt_money(v)
+        if kind == "month" and math.isnan(v):
+            text = "never (within the horizon)"
         else:
-            text = "n/a" if math.isnan(v) else f"{v:,.1f}"
+            text = fmt_figure(v, kind, cur)
         rows.append((label, text))
     return pd.DataFrame(rows, columns=["figure", "value"]).set_index("figure").rename_axis(None)
 

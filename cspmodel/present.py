@@ -42,8 +42,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import ScenarioError
+from .formatting import fmt_figure, fmt_money, fmt_percent
 from .io import apply_overrides, load_scenario
-from .notebook import HEADLINE_ROWS, fmt_figure, fmt_money, fmt_percent
+from .notebook import HEADLINE_ROWS
 from .result import Result, simulate
 from .schema import Scenario
 from .util import atomic_write_bytes, atomic_write_text
@@ -313,7 +314,7 @@ def inputs_table(runs: list[Run]) -> pd.DataFrame:
 def comparison_table(source: Source) -> pd.DataFrame:
     """Headline figures of every run side by side, as text (``batch.comparison_display``)."""
     from .batch import _row, comparison_display
-    from .cli import summary_to_json
+    from .result import summary_json as summary_to_json
 
     rows = [_row(r.name, json.loads(summary_to_json(r.result))) for r in source.runs]
     return comparison_display(pd.DataFrame(rows).set_index("run"))
@@ -356,8 +357,8 @@ def scenario_charts(run: Run) -> list[tuple[str, bytes]]:
 def batch_chart(source: Source) -> bytes:
     """The overview chart of a batch (``plots.batch_overview``) as PNG."""
     from .batch import _row
-    from .cli import summary_to_json
     from .plots import batch_overview
+    from .result import summary_json as summary_to_json
 
     _use_agg()
     rows = [_row(r.name, json.loads(summary_to_json(r.result))) for r in source.runs]
@@ -970,7 +971,7 @@ def _click_command():  # noqa: ANN202 - builds the click command
         """Present SOURCE (a scenario file, or a batch output folder made by `cspmodel batch
         ... --out DIR`) as a report page, slides, a PowerPoint deck or an Excel workbook.
         Exit 2 for a bad SOURCE or format, 1 when the report could not be made."""
-        from .cli import UserError
+        from .errors import UserError
 
         try:
             src = load_source(source)

@@ -9,7 +9,11 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
+import operator
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -226,8 +230,6 @@ class Result:
             >>> list(simulate(s, paths=100, seed=1).percentiles("cumulative_cash").columns)
             ['p5', 'p50', 'p95']
         """
-        from .uncertainty import percentiles
-
         assert self.path_statements is not None
         return percentiles(self.path_statements, self.monthly.index, column, q)
 
@@ -240,8 +242,6 @@ class Result:
             >>> simulate(s, paths=100, seed=1).probability("cash_trough > -50000")
             1.0
         """
-        from .uncertainty import probability
-
         assert self.paths is not None
         return probability(self.paths, expr)
 
@@ -363,7 +363,7 @@ def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = No
 
 
 def _with_paths(inp: Inputs, paths: int, seed: int | None) -> Inputs:
-    from .uncertainty import drawn_inputs  # draws the scenario's distributions, one per path
+    from .drivers import drawn_inputs  # draws the scenario's distributions, one per path
 
     return drawn_inputs(inp, paths, seed)
 
@@ -491,3 +491,61 @@ def compare(items: list[Any], names: list[str] | None = None) -> pd.DataFrame:
     df.index = pd.Index(labels, name="scenario", dtype="object")
     front = ["channel", "currency", "horizon_months"]
     return df[front + [c for c in df.columns if c not in front]]
+
+
+def summary_json(result: Result) -> str:
+    """The summary and warnings of a result as JSON (NaN written as null).
+
+    Example:
+        >>> import json
+        >>> from cspmodel.io import load_scenario_text
+        >>> r = simulate(load_scenario_text("name: x\\nhorizon_months: 2\\nsegments:\\n"
+        ...     "- name: A\\n  product_mix: {m365_business_basic: 1}\\n"))
+        >>> sorted(json.loads(summary_json(r)))
+        ['channel', 'currency', 'scenario', 'summary', 'warnings']
+    """
+    data = {k: (None if v != v else v) for k, v in result.summary.astype(float).items()}
+    return json.dumps({"scenario": result.scenario.name, "currency": result.currency,
+                       "channel": result.scenario.channel.model, "summary": data,
+                       "warnings": result.warnings}, indent=2)
+
+
+# --------------------------------------------------------------------------------------------
+# Figures across paths
+# --------------------------------------------------------------------------------------------
+_EXPR = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>)\s*"
+                   r"([-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+        "==": operator.eq, "!=": operator.ne}
+
+
+def probability(paths: pd.DataFrame, expr: str) -> float:
+    """Share of paths where ``expr`` holds: ``metric operator number``, e.g. ``npv > 0``.
+
+    The text is parsed, never evaluated. A path whose metric is undefined (NaN, e.g. a
+    break-even month that never comes) does not satisfy the condition.
+
+    Example:
+        >>> probability(pd.DataFrame({"npv": [-1.0, 2.0, 3.0, 5.0]}), "npv > 0")
+        0.75
+    """
+    m = _EXPR.match(expr)
+    if not m:
+        raise ValueError(f"cannot read {expr!r}; write a metric, a comparison and a number, "
+                         "e.g. 'operating_profit > 0' or 'cash_trough > -50000'")
+    name, op, number = m.group(1), m.group(2), float(m.group(3).replace("_", ""))
+    if name not in paths.columns:
+        raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(paths.columns)}")
+    values = paths[name].to_numpy(dtype=float)
+    return float(np.mean(_OPS[op](values, number) & ~np.isnan(values)))
+
+
+def percentiles(path_statements: dict[str, np.ndarray], index: pd.Index, column: str,
+                q: Sequence[float] = (5, 50, 95)) -> pd.DataFrame:
+    """Monthly percentiles of a statement column across paths (months x ``p5``, ``p50``...)."""
+    if column not in path_statements:
+        raise ValueError(f"unknown column {column!r}; allowed: "
+                         + ", ".join(sorted(path_statements)))
+    arr = path_statements[column]
+    values = np.percentile(arr, list(q), axis=0)  # (len(q), H)
+    return pd.DataFrame({f"p{x:g}": v for x, v in zip(q, values, strict=True)}, index=index)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
-import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -30,11 +29,11 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
-from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from . import catalog
 from .catalog import FACTS, PRODUCTS, VENDOR_PLANS
+from .checking import describe_bounds, field_bounds, set_path, validated  # noqa: F401
 from .terms import TERM_KEYS, TERMS  # noqa: E402,F401 - the term table: term_mix keys
 
 PAYMENT_KEYS = ("card", "ach", "invoice")
@@ -57,40 +56,6 @@ def plain(default: Any, description: str, unit: str = "", **constraints: Any) ->
 
 
 Money = Annotated[float, Field(ge=0.0)]
-
-
-def field_bounds(field: FieldInfo) -> dict[str, float]:
-    """The numeric bounds (``ge``, ``gt``, ``le``, ``lt``) of a field, also inside ``Money | None``.
-
-    Example:
-        >>> field_bounds(Segment.model_fields["churn_annual"])
-        {'ge': 0.0, 'le': 1.0}
-    """
-    found: dict[str, float] = {}
-    metadata: list[Any] = list(field.metadata)
-    for arg in typing.get_args(field.annotation):  # Annotated aliases inside a union
-        for meta in getattr(arg, "__metadata__", ()):
-            metadata.extend(getattr(meta, "metadata", [meta]))
-    for meta in metadata:
-        for name in ("ge", "gt", "le", "lt"):
-            bound = getattr(meta, name, None)
-            if isinstance(bound, int | float) and not isinstance(bound, bool):
-                found[name] = bound
-    return found
-
-
-def describe_bounds(bounds: dict[str, float]) -> str:
-    """Bounds in words, e.g. ``0 to 1`` or ``more than 0``; empty when there are none.
-
-    Example:
-        >>> describe_bounds({"ge": 0.0, "le": 1.0}), describe_bounds({"gt": 0})
-        ('0 to 1', 'more than 0')
-    """
-    if "ge" in bounds and "le" in bounds:
-        return f"{bounds['ge']:g} to {bounds['le']:g}"
-    words = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
-    return " and ".join(f"{words[k]} {bounds[k]:g}" for k in ("ge", "gt", "le", "lt")
-                        if k in bounds)
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -751,15 +716,22 @@ class Scenario(Frozen):
             >>> s.with_overrides({"segments.0.churn_annual": 0.2}).segments[0].churn_annual
             0.2
         """
-        from .io import apply_overrides
-
-        return apply_overrides(self, overrides)
+        data = copy.deepcopy(self.model_dump(mode="json"))
+        label = f"overrides of {self.name!r}"
+        for path, new in overrides.items():
+            set_path(data, str(path), new, label)
+        return validated(type(self), data, label)
 
     def to_yaml(self) -> str:
-        """The scenario as YAML text that loads back to an equal scenario."""
-        from .io import dump_yaml
+        """The scenario as YAML text that loads back to an equal scenario, every key written
+        out (YAML is written with PyYAML's safe dumper)."""
+        import yaml
 
-        return dump_yaml(self)
+        header = f"# {self.name}\n"
+        if self.description:
+            header += "".join(f"# {line}\n" for line in self.description.splitlines())
+        body = yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+        return header + body
 
 
 def _located(loc: tuple[Any, ...], value: Any, message: str) -> Exception:

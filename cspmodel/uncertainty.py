@@ -18,279 +18,36 @@ from __future__ import annotations
 
 import itertools
 import math
-import operator
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
 
-from .distributions import Uncertain, clip_to_bounds
-from .engine import SEGMENT_DRIVERS, TIER_DRIVERS, Inputs, build_inputs
-from .errors import Problem, ScenarioError
-from .schema import Scenario, describe_bounds, field_bounds
+from .distributions import clip_to_bounds
+from .drivers import (  # noqa: F401 - the map from a scenario key to the engine's inputs
+    COMPANY_KEYS,
+    _check_values,
+    _current,
+    _field_bounds,
+    _get,
+    _parts,
+    _targets,
+    apply_values,
+    draw,
+    drawn_inputs,
+    uncertain_fields,
+)
+from .engine import build_inputs
+from .result import _result_from_inputs, percentiles, probability, simulate  # noqa: F401 - they live with the results
+from .schema import Scenario
 
 __all__ = [
     "uncertain_fields", "draw", "sweep", "sensitivity", "sobol", "breakeven", "BreakEven",
     "probability", "percentiles", "probability_beats",
 ]
-
-COMPANY_KEYS = {
-    ("support", "labor_rate_per_hour"): "labor_rate_per_hour",
-    ("support", "utilization"): "utilization",
-    ("support", "staff_on_shift_247"): "staff_on_shift_247",
-    ("billing", "dso_days"): "dso_days",
-    ("discount_rate_annual",): "discount_rate_annual",
-}
-
-
-# --------------------------------------------------------------------------------------------
-# Which driver a scenario key feeds
-# --------------------------------------------------------------------------------------------
-def _parts(key: str) -> tuple[Any, ...]:
-    return tuple(int(p) if p.lstrip("-").isdigit() else p for p in key.split("."))
-
-
-def _targets(sc: Scenario, key: str) -> list[tuple[str, list[int] | None, str]] | None:
-    """The drivers a scenario key feeds: (driver, segment columns or None, set|add).
-
-    None when the key is not a numeric driver (it must then run point by point). An empty
-    list means the key has no effect in this scenario (a direct-only cost of an indirect
-    partner, a tier no segment buys).
-    """
-    p = _parts(key)
-    direct = sc.channel.model == "direct"
-    if len(p) == 3 and p[0] == "segments" and isinstance(p[1], int) and p[2] in SEGMENT_DRIVERS:
-        if not -len(sc.segments) <= p[1] < len(sc.segments):
-            return None
-        return [(p[2], [p[1] % len(sc.segments)], "set")]
-    if len(p) == 4 and p[:2] == ("support", "tiers") and p[3] in TIER_DRIVERS:
-        if p[2] not in sc.support.tiers:
-            return None
-        cols = [i for i, s in enumerate(sc.segments) if s.support_tier == p[2]]
-        return [(f"tier_{p[3]}", cols, "set")] if cols else []
-    if p in COMPANY_KEYS:
-        return [(COMPANY_KEYS[p], None, "set")]
-    if p == ("support", "vendor_plan_cost_per_year"):
-        return [("vendor_plan_per_year", None, "set")] if (
-            direct and sc.support.vendor_plan is not None) else []
-    if p == ("channel", "dpo_days"):
-        return [("dpo_days", None, "set")]
-    if len(p) == 2 and p[0] in ("costs", "services"):
-        block = getattr(sc, p[0])
-        return [(p[1], None, "set")] if p[1] in type(block).model_fields else None
-    if len(p) == 3 and p[:2] == ("channel", "indirect"):
-        if p[2] not in type(sc.channel.indirect).model_fields:
-            return None
-        return [] if direct else [(p[2], None, "set")]
-    if len(p) == 3 and p[:2] == ("channel", "direct"):
-        if p[2] not in type(sc.channel.direct).model_fields:
-            return None
-        return [("direct_programme_per_year", None, "add")] if direct else []
-    return None
-
-
-def _get(sc: Scenario, key: str) -> Any:
-    node: Any = sc
-    for part in _parts(key):
-        if isinstance(node, BaseModel):
-            node = getattr(node, str(part))
-        elif isinstance(node, dict):
-            node = node[part]
-        else:
-            node = node[part]
-    return node
-
-
-def _current(sc: Scenario, key: str) -> float:
-    """The value a key has in a scenario's run (an empty key: the default the engine uses)."""
-    v = _get(sc, key)
-    if v is not None:
-        return float(v)
-    targets = _targets(sc, key)
-    if targets:
-        name, cols, _ = targets[0]
-        return float(build_inputs(sc).drivers[name][0, 0 if cols is None else cols[0]])
-    raise ValueError(f"{key} is empty in {sc.name!r} and has no effect on it; give it a value")
-
-
-def _field_bounds(key: str) -> dict[str, float]:
-    from .io import _field_at
-
-    parts = tuple(p for p in _parts(key))
-    f = _field_at(parts)
-    return field_bounds(f) if f is not None else {}
-
-
-def _check_values(key: str, values: np.ndarray, source: str) -> None:
-    """Every value of a driver within its field's range, else a ScenarioError."""
-    from .io import _field_at
-
-    f = _field_at(_parts(key))
-    bounds = field_bounds(f) if f is not None else {}
-    is_int = f is not None and f.annotation in (int, int | None)
-    bad = ~np.isfinite(values)
-    if "ge" in bounds:
-        bad |= values < bounds["ge"]
-    if "gt" in bounds:
-        bad |= values <= bounds["gt"]
-    if "le" in bounds:
-        bad |= values > bounds["le"]
-    if "lt" in bounds:
-        bad |= values >= bounds["lt"]
-    if is_int:
-        bad |= values != np.round(values)
-    if bad.any():
-        v = float(values[np.argmax(bad)])
-        allowed = describe_bounds(bounds) or "a number"
-        raise ScenarioError([Problem(source, key, v, f"out of range; allowed: {allowed}"
-                                     + (" (whole numbers)" if is_int else ""))])
-
-
-def apply_values(inp: Inputs, values: dict[str, np.ndarray]) -> Inputs:
-    """Inputs whose drivers carry one value per path for each key (all arrays of length P).
-
-    Example:
-        >>> from cspmodel.io import load_scenario_text
-        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
-        ...     "  product_mix: {m365_business_basic: 1}\\n")
-        >>> inp = apply_values(build_inputs(s), {"segments.0.churn_annual": np.array([.1, .2])})
-        >>> inp.drivers["churn_annual"].tolist(), inp.n_paths
-        ([[0.1], [0.2]], 2)
-    """
-    sc = inp.scenario
-    drivers = dict(inp.drivers)
-    n = {len(v) for v in values.values()}
-    if len(n) > 1:
-        raise ValueError("every key needs the same number of values")
-    P = n.pop() if n else 1
-    for key, vals in values.items():
-        targets = _targets(sc, key)
-        if targets is None:
-            raise ValueError(f"{key} is not a numeric driver of the engine")
-        vals = np.asarray(vals, dtype=float)
-        for name, cols, mode in targets:
-            arr = np.array(np.broadcast_to(drivers[name], (P,) + drivers[name].shape[1:]))
-            cols_ = slice(None) if cols is None else cols
-            if mode == "set":
-                arr[:, cols_] = vals[:, None]
-            else:
-                arr[:, cols_] += (vals - _current(sc, key))[:, None]
-            drivers[name] = arr
-    if max(v.shape[0] for v in drivers.values()) < P:  # keys without effect here: P paths
-        name = "discount_rate_annual"
-        drivers[name] = np.repeat(drivers[name], P, axis=0)
-    return Inputs(**{**inp.__dict__, "drivers": drivers})
-
-
-# --------------------------------------------------------------------------------------------
-# Monte Carlo
-# --------------------------------------------------------------------------------------------
-def uncertain_fields(scenario: Scenario) -> dict[str, Uncertain]:
-    """Every field of a scenario given as a distribution, by dotted key (file order).
-
-    Example:
-        >>> from cspmodel.io import load_scenario_text
-        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
-        ...     "  churn_annual: {dist: beta, a: 2, b: 18}\\n"
-        ...     "  product_mix: {m365_business_basic: 1}\\n")
-        >>> list(uncertain_fields(s))
-        ['segments.0.churn_annual']
-    """
-    out: dict[str, Uncertain] = {}
-
-    def walk(node: Any, prefix: str) -> None:
-        if isinstance(node, Uncertain):
-            out[prefix] = node
-        elif isinstance(node, BaseModel):
-            for name in type(node).model_fields:
-                walk(getattr(node, name), f"{prefix}.{name}" if prefix else name)
-        elif isinstance(node, tuple | list):
-            for i, item in enumerate(node):
-                walk(item, f"{prefix}.{i}")
-        elif isinstance(node, dict):
-            for k, item in node.items():
-                walk(item, f"{prefix}.{k}")
-
-    walk(scenario, "")
-    return out
-
-
-def draw(scenario: Scenario, paths: int, seed: int | None = None) -> dict[str, np.ndarray]:
-    """One draw per path for each uncertain field, clipped to the field's range.
-
-    Fields are drawn in file order from one generator, so a seed gives the same draws, and two
-    scenarios with the same uncertain fields share them (common random numbers).
-
-    Example:
-        >>> from cspmodel.io import load_scenario_text
-        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
-        ...     "  churn_annual: {dist: uniform, low: 0.1, high: 0.3}\\n"
-        ...     "  product_mix: {m365_business_basic: 1}\\n")
-        >>> d = draw(s, 1000, seed=1)["segments.0.churn_annual"]
-        >>> bool(0.1 <= d.min() and d.max() <= 0.3)
-        True
-    """
-    rng = np.random.default_rng(seed)
-    return {key: np.asarray(clip_to_bounds(u.dist.sample(rng, paths), _field_bounds(key)),
-                            dtype=float)
-            for key, u in uncertain_fields(scenario).items()}
-
-
-def drawn_inputs(inp: Inputs, paths: int, seed: int | None) -> Inputs:
-    """The engine's inputs with the scenario's distributions drawn on a paths axis of ``paths``.
-
-    A scenario without distributions gets ``paths`` copies of its deterministic drivers.
-    """
-    values = draw(inp.scenario, paths, seed)
-    if not values:
-        drivers = {k: np.repeat(v, paths, axis=0) if v.shape[0] == 1 else v
-                   for k, v in inp.drivers.items()}
-        return Inputs(**{**inp.__dict__, "drivers": drivers})
-    return apply_values(inp, values)
-
-
-_EXPR = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>)\s*"
-                   r"([-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
-_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-        "==": operator.eq, "!=": operator.ne}
-
-
-def probability(paths: pd.DataFrame, expr: str) -> float:
-    """Share of paths where ``expr`` holds: ``metric operator number``, e.g. ``npv > 0``.
-
-    The text is parsed, never evaluated. A path whose metric is undefined (NaN, e.g. a
-    break-even month that never comes) does not satisfy the condition.
-
-    Example:
-        >>> probability(pd.DataFrame({"npv": [-1.0, 2.0, 3.0, 5.0]}), "npv > 0")
-        0.75
-    """
-    m = _EXPR.match(expr)
-    if not m:
-        raise ValueError(f"cannot read {expr!r}; write a metric, a comparison and a number, "
-                         "e.g. 'operating_profit > 0' or 'cash_trough > -50000'")
-    name, op, number = m.group(1), m.group(2), float(m.group(3).replace("_", ""))
-    if name not in paths.columns:
-        raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(paths.columns)}")
-    values = paths[name].to_numpy(dtype=float)
-    return float(np.mean(_OPS[op](values, number) & ~np.isnan(values)))
-
-
-def percentiles(path_statements: dict[str, np.ndarray], index: pd.Index, column: str,
-                q: Sequence[float] = (5, 50, 95)) -> pd.DataFrame:
-    """Monthly percentiles of a statement column across paths (months x ``p5``, ``p50``...)."""
-    if column not in path_statements:
-        raise ValueError(f"unknown column {column!r}; allowed: "
-                         + ", ".join(sorted(path_statements)))
-    arr = path_statements[column]
-    values = np.percentile(arr, list(q), axis=0)  # (len(q), H)
-    return pd.DataFrame({f"p{x:g}": v for x, v in zip(q, values, strict=True)}, index=index)
-
 
 def probability_beats(a: Scenario, b: Scenario, metric: str = "npv", paths: int = 1000,
                       seed: int | None = 0) -> float:
@@ -307,8 +64,6 @@ def probability_beats(a: Scenario, b: Scenario, metric: str = "npv", paths: int 
         >>> probability_beats(direct, indirect, "npv", paths=200)  # a small MSP: never
         0.0
     """
-    from .result import simulate
-
     ra, rb = simulate(a, paths=paths, seed=seed), simulate(b, paths=paths, seed=seed)
     x, y = ra.paths[metric].to_numpy(), rb.paths[metric].to_numpy()
     return float(np.mean(x > y))
@@ -345,8 +100,6 @@ def _is_number(v: Any) -> bool:
 def _run_group(scenario: Scenario, values: dict[str, np.ndarray], paths: int | None = None,
                seed: int | None = None) -> pd.DataFrame:
     """Run one scenario with one value per path for each key: the paths' summary metrics."""
-    from .result import _result_from_inputs
-
     inp = build_inputs(scenario)
     n = len(next(iter(values.values()))) if values else 1
     if paths is None:
@@ -469,8 +222,6 @@ def sensitivity(scenario: Scenario, ranges: dict[str, tuple[float, float]],
     """
     if not ranges:
         raise ValueError("ranges names no key; give {key: (low, high)}")
-    from .result import simulate
-
     base = float(simulate(scenario).summary[metric])
     if against is not None:
         base -= float(simulate(against).summary[metric])
@@ -512,8 +263,6 @@ def sobol(scenario: Scenario, metric: str = "npv", n: int = 256,
     """
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
-
-    from .result import _result_from_inputs
 
     fields = uncertain_fields(scenario)
     if not fields:
