@@ -318,6 +318,109 @@ def _drivers(inp: Inputs, P: int) -> tuple:  # noqa: ANN401 - plain arrays for t
     return seg, com
 
 
+@dataclass
+class _Run:
+    """What a run fixes before its first month: drivers as ``(S, P)`` or ``(1, P)`` arrays,
+    the terms' prices for every month, and the rates of the cost lines."""
+
+    P: int
+    detail: bool
+    terms: list
+    shares: np.ndarray  # (T, S, P) each term's share of the customers
+    gshare: np.ndarray  # (G, S, P) each commitment group's share
+    keep: list  # per group (S, P): customers kept at a renewal
+    waits: np.ndarray  # (Q,) commitments whose seats wait for renewal
+    rows: list  # per term: prices of every month (term_rows)
+    G: np.ndarray  # (S, J, P) expected running maximum of users, by months since the term start
+    d: dict  # drivers (S, P) and company rates (1, P)
+
+
+def _prepare(inp: Inputs, P: int, detail: bool) -> _Run:
+    """Drivers, prices and rates of a run (docs/engine.md sections 1 to 3)."""
+    lay = inp.layout
+    T = len(lay.terms)
+    seg, com = _drivers(inp, P)
+    terms = [TERMS[k] for k in lay.terms]
+    shares = np.stack([seg(f"term_{k}") for k in lay.terms])
+    gshare = np.stack([shares[[t for t in range(T) if lay.term_group[t] == g]].sum(axis=0)
+                       for g in range(len(lay.groups))])
+    waits = np.array([all(terms[t].waits_for_renewal for t in range(T)
+                          if lay.term_group[t] == g) for g in lay.group])
+    d = {name: seg(name) for name in (
+        "seats_per_customer", "prepay_discount", "markup_vs_list", "churn_annual",
+        "seat_growth_annual", "seat_volatility_annual", "customers_at_start",
+        "new_customers_per_month", "pay_card", "pay_ach", "pay_invoice",
+        "tier_price_per_seat_month", "tier_tickets_per_seat_month", "tier_escalation_rate",
+        "tier_minutes_per_ticket", "tier_escalation_minutes")}
+    d.update({name: com(name) for name in (
+        "labor_rate_per_hour", "escalation_fee_per_ticket", "systems_per_seat_month",
+        "card_fee_rate", "card_fee_per_charge", "license_admin_per_seat_change",
+        "accounting_per_invoice", "commission_rate", "acquisition_cost_per_customer",
+        "bad_debt_rate", "ach_fee_rate", "ach_fee_cap", "distributor_margin", "utilization",
+        "staff_on_shift_247", "onboarding_price_per_customer", "onboarding_cost_per_customer",
+        "deployment_price_per_seat", "deployment_cost_per_seat")})
+    d["add_rate"], d["red_rate"] = seat_change_rates(d["seat_growth_annual"],
+                                                     d["seat_volatility_annual"])
+    d["growth"] = 1.0 + d["add_rate"] - d["red_rate"]
+    d["mk"] = 1.0 + d["markup_vs_list"]
+    d["hours_per_user"] = (d["tier_tickets_per_seat_month"] * (
+        d["tier_minutes_per_ticket"] + d["tier_escalation_rate"] * d["tier_escalation_minutes"])
+        / 60.0 / d["utilization"])
+    spc = d["seats_per_customer"]
+    d["onb_price"] = d["onboarding_price_per_customer"] + spc * d["deployment_price_per_seat"]
+    d["onb_cost"] = d["onboarding_cost_per_customer"] + spc * d["deployment_cost_per_seat"]
+    d["floor_hours"] = support_floor_hours(d["staff_on_shift_247"])[0]
+    d["share_sum"] = inp.share.sum(axis=1)[:, None]
+    G = np.ascontiguousarray(np.moveaxis(running_max_factor(
+        d["seat_growth_annual"], d["seat_volatility_annual"], MAX_COMMITMENT), 2, 1))
+    return _Run(P, detail, terms, shares, gshare,
+                [keep_at_renewal(d["churn_annual"], c) for c in lay.groups], waits,
+                [term_rows(inp, t, detail) for t in range(T)], G, d)
+
+
+def cost_of_service(d: dict, users: np.ndarray, users_before: np.ndarray,
+                    joined: np.ndarray, churned_seats: np.ndarray, billed: np.ndarray,
+                    charges: np.ndarray, ach: np.ndarray, licence_revenue: np.ndarray,
+                    support_revenue: np.ndarray) -> dict[str, np.ndarray]:
+    """Sections 5 and 6: the month's segment lines other than licences, each ``(S, P)``:
+    support labour (users x hours per user x rate), escalation fees, services delivery,
+    per-seat tools, card processing (rate x billed + fee x charges), debit fees, licence
+    administration (licence changes x fee), accounting per invoice, the flat commission,
+    acquisition and bad debt.
+
+    Example (what does one new customer of 10 users cost to win and to set up?):
+        >>> one = np.ones((1, 1))
+        >>> d = {k: 0 * one for k in ("labor_rate_per_hour", "hours_per_user",
+        ...      "tier_tickets_per_seat_month", "tier_escalation_rate",
+        ...      "escalation_fee_per_ticket", "systems_per_seat_month", "pay_card", "pay_ach",
+        ...      "card_fee_rate", "card_fee_per_charge", "add_rate", "red_rate",
+        ...      "license_admin_per_seat_change", "accounting_per_invoice",
+        ...      "commission_rate", "bad_debt_rate", "share_sum")}
+        >>> d.update(onb_cost=600 * one, acquisition_cost_per_customer=1500 * one,
+        ...          seats_per_customer=10 * one)
+        >>> lines = cost_of_service(d, *(one * x for x in (10, 0, 1, 0, 0, 0, 0, 0, 0)))
+        >>> float(lines["acquisition"][0, 0]), float(lines["services_cost"][0, 0])
+        (1500.0, 600.0)
+    """
+    return {
+        "support_labor": users * d["hours_per_user"] * d["labor_rate_per_hour"],
+        "escalation_fees": users * d["tier_tickets_per_seat_month"]
+        * d["tier_escalation_rate"] * d["escalation_fee_per_ticket"],
+        "services_cost": joined * d["onb_cost"],
+        "per_seat_tools": users * d["systems_per_seat_month"],
+        "card_processing": d["pay_card"] * (d["card_fee_rate"] * billed
+                                            + d["card_fee_per_charge"] * charges),
+        "ach_fees": d["pay_ach"] * ach,
+        "license_admin": ((d["add_rate"] + d["red_rate"]) * users_before + churned_seats
+                          + joined * d["seats_per_customer"]) * d["share_sum"]
+        * d["license_admin_per_seat_change"],
+        "accounting": charges * d["accounting_per_invoice"],
+        "commissions": (licence_revenue + support_revenue) * d["commission_rate"],
+        "acquisition": joined * d["acquisition_cost_per_customer"],
+        "bad_debt": billed * d["bad_debt_rate"],
+    }
+
+
 def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = True,
              first_month: int = 0, events: bool = False) -> CoreOutput:
     """Run every month for every path at once (``docs/engine.md`` sections 1 to 7).
@@ -340,56 +443,17 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
     P = max(P_out, 2)
     S, K = inp.share.shape
     lay = inp.layout
-    Q, T = lay.n_cohorts, len(lay.terms)
-    seg, com = _drivers(inp, P)
-    if join_from is not None and P_out < P:
-        join_from = np.broadcast_to(np.asarray(join_from), (P,))
-    spc, pd_, mk = seg("seats_per_customer"), seg("prepay_discount"), 1.0 + seg("markup_vs_list")
-    add_rate, red_rate = seat_change_rates(seg("seat_growth_annual"),
-                                           seg("seat_volatility_annual"))
-    growth = 1.0 + add_rate - red_rate
-    churn = seg("churn_annual")
-    keep = [keep_at_renewal(churn, c) for c in lay.groups]
-    shares = np.stack([seg(f"term_{k}") for k in lay.terms])  # (T, S, P)
-    gshare = np.stack([shares[[t for t in range(T) if lay.term_group[t] == g]].sum(axis=0)
-                       for g in range(len(lay.groups))])  # (G, S, P)
-    terms = [TERMS[k] for k in lay.terms]
-    waits = np.array([all(terms[t].waits_for_renewal for t in range(T)
-                          if lay.term_group[t] == g) for g in lay.group])  # (Q,)
-    dm = com("distributor_margin")  # (1, P)
-    rows = [term_rows(inp, t, detail) for t in range(T)]  # the terms' prices, every month
-
-    # the book at the start: customers spread evenly over each group's phases
-    per_phase = 1.0 / lay.commitment.astype(float)  # (Q,)
-    N = seg("customers_at_start")[:, None, :] * per_phase[None, :, None]  # (S, Q, P)
-    U = N * spc[:, None, :]
-    C = U.copy()
-    U_ref = U.copy()  # users at each cohort's term start (the start of the horizon at first)
-    since = np.zeros(Q, dtype=int)  # months since then
-    G = np.ascontiguousarray(np.moveaxis(running_max_factor(
-        seg("seat_growth_annual"), seg("seat_volatility_annual"), MAX_COMMITMENT), 2, 1))
-    A = np.zeros((T, S, Q, P))  # additions since the last bill of a prepaid term
-    opening = _opening(inp, lay, terms, shares, gshare, U, C, seg, com, dm, mk, pd_)
-
-    tier_price, tps = seg("tier_price_per_seat_month"), seg("tier_tickets_per_seat_month")
-    esc = seg("tier_escalation_rate")
-    hours_per_user = (tps * (seg("tier_minutes_per_ticket") + esc * seg(
-        "tier_escalation_minutes")) / 60.0 / com("utilization"))
-    has_price = tier_price > 0  # (S, P)
-    onb_price = com("onboarding_price_per_customer") + spc * com("deployment_price_per_seat")
-    onb_cost = com("onboarding_cost_per_customer") + spc * com("deployment_cost_per_seat")
-    pay_card, pay_ach = seg("pay_card"), seg("pay_ach")
-    ach_used = bool((pay_ach > 0).any())
-    share_sum = inp.share.sum(axis=1)[:, None]
-    floor_h = support_floor_hours(com("staff_on_shift_247"))[0]
-    rate = {name: com(name) for name in (
-        "labor_rate_per_hour", "escalation_fee_per_ticket", "systems_per_seat_month",
-        "card_fee_rate", "card_fee_per_charge", "license_admin_per_seat_change",
-        "accounting_per_invoice", "commission_rate", "acquisition_cost_per_customer",
-        "bad_debt_rate", "ach_fee_rate", "ach_fee_cap")}
-    n_new = seg("new_customers_per_month")
-    start = None if join_from is None else np.asarray(join_from)[None, :]
-
+    run = _prepare(inp, P, detail)
+    d = run.d
+    start = None if join_from is None else np.broadcast_to(np.asarray(join_from), (P,))[None]
+    # the book at the start: customers spread evenly over each group's phases (section 1)
+    N = d["customers_at_start"][:, None, :] / lay.commitment[None, :, None]
+    U = N * d["seats_per_customer"][:, None, :]
+    C, U_ref = U.copy(), U.copy()  # committed seats; users at each term's start
+    since = np.zeros(lay.n_cohorts, dtype=int)  # months since then
+    A = np.zeros((len(lay.terms), S, lay.n_cohorts, P))  # added since a prepaid term's bill
+    opening = _opening(inp, lay, run.terms, run.shares, run.gshare, U, C, d, d["mk"],
+                       d["prepay_discount"])
     out_k = np.zeros((H, S, K, len(PRODUCT_LINES), P) if detail
                      else (H, 1, 1, len(PRODUCT_LINES), P))
     out_s = np.zeros((H, S if detail else 1, len(SEGMENT_LINES), P))
@@ -397,73 +461,16 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
     book = np.zeros((5, H, S, P))  # customers, seats, new, churned, billings
     vendor_b = np.zeros((H, P))
     ev = np.zeros((len(EVENTS), H, S, P)) if events else None
-
-    users = _per_segment(U, gshare, lay)
+    users = _per_segment(U, run.gshare, lay)
     work: dict = {}  # scratch arrays reused every month
     for m in range(first_month, H):
-        joiners = n_new if start is None else np.where(m >= start, n_new, 0.0)
-        users_before = users  # the users at the end of last month
-        since += 1
-        adds = change_seats(U, C, U_ref, G[:, since, :], growth, waits)
-        churned = np.zeros((S, P))
-        churned_seats = np.zeros((S, P))
-        joining = [lay.offsets[g] + m % c for g, c in enumerate(lay.groups)]
-        for g, q in enumerate(joining):
-            gone_n, gone_u = renew(q, keep[g], joiners, spc, N, U, C, U_ref)
-            since[q] = 0
-            churned += gshare[g] * gone_n
-            churned_seats += gshare[g] * gone_u
-        for t in range(T):
-            if terms[t].prepaid:
-                span = lay.span(lay.term_group[t])
-                A[t][:, span] += adds[:, span]
-                pos = billing_position(m, terms[t].commitment, terms[t].billing)
-                A[t][:, span][:, pos == 0] = 0.0
+        joiners = d["new_customers_per_month"]
+        if start is not None:
+            joiners = np.where(m >= start, joiners, 0.0)
+        users = _month(m, inp, run, N, U, C, U_ref, since, A, joiners, users, work, ev,
+                       out_k[m], out_s[m], out_c[m], book[:, m], vendor_b[m:m + 1])
+    _fixed_company_lines(out_c, inp)
 
-        lic = _price_terms(m, inp, lay, terms, shares, N, U, C, A, adds, rows, mk, pd_, dm,
-                           detail, joining, joiners, tier_price, onb_price, spc,
-                           has_price, pay_ach if ach_used else None, rate, ev, work)
-        lic_rev_k, lic_cost_k, stranded_k, dist_k, lic_bill, vendor, n_charges, ach = lic
-        users = _per_segment(U, gshare, lay)
-        n_joined = joiners * seq_sum(gshare, 0)
-        sup_rev = users * tier_price
-        hours = users * hours_per_user
-        serv_rev = n_joined * onb_price
-        bill_total = lic_bill + sup_rev + serv_rev
-        lic_rev = seq_sum(lic_rev_k, 1)
-        lines = {
-            "support_plans": sup_rev, "services": serv_rev,
-            "support_labor": hours * rate["labor_rate_per_hour"],
-            "escalation_fees": users * tps * esc * rate["escalation_fee_per_ticket"],
-            "services_cost": n_joined * onb_cost,
-            "per_seat_tools": users * rate["systems_per_seat_month"],
-            "card_processing": pay_card * (rate["card_fee_rate"] * bill_total
-                                           + rate["card_fee_per_charge"] * n_charges),
-            "ach_fees": pay_ach * ach,
-            "license_admin": ((add_rate + red_rate) * users_before + churned_seats
-                              + n_joined * spc) * share_sum
-            * rate["license_admin_per_seat_change"],
-            "accounting": n_charges * rate["accounting_per_invoice"],
-            "commissions": (lic_rev + sup_rev) * rate["commission_rate"],
-            "acquisition": n_joined * rate["acquisition_cost_per_customer"],
-            "bad_debt": bill_total * rate["bad_debt_rate"],
-        }
-        _store(out_k[m], out_s[m], detail, (lic_rev_k, lic_cost_k, stranded_k, dist_k), lines)
-        if inp.n_247:  # one shift serves every 24/7 tier sold
-            out_c[m, CL["support_247_floor"]] = floor_cost(
-                seq_sum(hours[inp.tier_index >= 0], 0), floor_h, rate["labor_rate_per_hour"][0])
-        for i, x in enumerate((_per_segment(N, gshare, lay), users, n_joined, churned,
-                               bill_total)):
-            book[i, m] = x
-        vendor_b[m] = seq_sum(vendor, 0)
-
-    for name, value in (("accounting", com("accounting_per_month")),
-                        ("compliance", com("compliance_per_year") / 12.0),
-                        ("systems", com("systems_per_year") / 12.0),
-                        ("vendor_support_plan", com("vendor_plan_per_year") / 12.0),
-                        ("direct_programme", com("direct_programme_per_year") / 12.0),
-                        ("distributor_fees", com("distributor_fee_per_month"))):
-        out_c[:, CL[name]] = value[0]
     def out(x: np.ndarray) -> np.ndarray:  # (H, ..., P) -> (P_out, ..., H)
         return _months_last(x[..., :P_out])
 
@@ -475,6 +482,66 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
            for k, v in opening.items()},
         events={} if ev is None else {n: out(ev[i]) for i, n in enumerate(EVENTS)})
     return with_cash(core, inp)
+
+
+def _month(m: int, inp: Inputs, run: _Run, N, U, C, U_ref, since, A, joiners, users_before,  # noqa: ANN001, PLR0913
+           work, ev, ok, os_, oc, book, vendor_b) -> np.ndarray:
+    """One month of section 2 (seat changes, renewals, new customers) and the pricing and costs
+    of sections 4 to 6, written into the month's slices of the outputs. Returns the users."""
+    lay, d, S, P = inp.layout, run.d, N.shape[0], N.shape[2]
+    since += 1
+    adds = change_seats(U, C, U_ref, run.G[:, since, :], d["growth"], run.waits)
+    churned, churned_seats = np.zeros((S, P)), np.zeros((S, P))
+    joining = [lay.offsets[g] + m % c for g, c in enumerate(lay.groups)]
+    for g, q in enumerate(joining):
+        gone_n, gone_u = renew(q, run.keep[g], joiners, d["seats_per_customer"], N, U, C, U_ref)
+        since[q] = 0
+        churned += run.gshare[g] * gone_n
+        churned_seats += run.gshare[g] * gone_u
+    for t, term in enumerate(run.terms):
+        if term.prepaid:
+            span = lay.span(lay.term_group[t])
+            A[t][:, span] += adds[:, span]
+            A[t][:, span][:, billing_position(m, term.commitment, term.billing) == 0] = 0.0
+    ach_used = bool((d["pay_ach"] > 0).any())
+    rev_k, cost_k, strand_k, dist_k, lic_bill, vendor, charges, ach = _price_terms(
+        m, inp, lay, run.terms, run.shares, N, U, C, A, adds, run.rows, d["mk"],
+        d["prepay_discount"], d["distributor_margin"], run.detail, joining, joiners,
+        d["tier_price_per_seat_month"], d["onb_price"], d["seats_per_customer"],
+        d["tier_price_per_seat_month"] > 0, d["pay_ach"] if ach_used else None, d, ev, work)
+    users = _per_segment(U, run.gshare, lay)
+    joined = joiners * seq_sum(run.gshare, 0)
+    sup_rev = users * d["tier_price_per_seat_month"]
+    serv_rev = joined * d["onb_price"]
+    billed = lic_bill + sup_rev + serv_rev
+    lines = {"support_plans": sup_rev, "services": serv_rev, **cost_of_service(
+        d, users, users_before, joined, churned_seats, billed, charges, ach,
+        seq_sum(rev_k, 1), sup_rev)}
+    _store(ok, os_, run.detail, (rev_k, cost_k, strand_k, dist_k), lines)
+    if inp.n_247:  # one shift serves every 24/7 tier sold
+        hours = users * d["hours_per_user"]
+        oc[CL["support_247_floor"]] = floor_cost(seq_sum(hours[inp.tier_index >= 0], 0),
+                                                 d["floor_hours"], d["labor_rate_per_hour"][0])
+    for i, x in enumerate((_per_segment(N, run.gshare, lay), users, joined, churned, billed)):
+        book[i] = x
+    vendor_b[0] = seq_sum(vendor, 0)
+    return users
+
+
+def _fixed_company_lines(out_c: np.ndarray, inp: Inputs) -> None:
+    """Section 6: the company's fixed costs, a twelfth of a year's each month."""
+    P = out_c.shape[-1]
+
+    def com(name: str) -> np.ndarray:  # (P,)
+        return np.broadcast_to(inp.drivers[name], (P, 1))[:, 0].astype(float)
+
+    for name, value in (("accounting", com("accounting_per_month")),
+                        ("compliance", com("compliance_per_year") / 12.0),
+                        ("systems", com("systems_per_year") / 12.0),
+                        ("vendor_support_plan", com("vendor_plan_per_year") / 12.0),
+                        ("direct_programme", com("direct_programme_per_year") / 12.0),
+                        ("distributor_fees", com("distributor_fee_per_month"))):
+        out_c[:, CL[name]] = value
 
 
 def _months_last(x: np.ndarray) -> np.ndarray:
@@ -598,13 +665,14 @@ def _record(ev: np.ndarray, m: int, term, c: int, pos: np.ndarray, sh: np.ndarra
     ev[4, m] += sh * new_seats * p0 * (term.billing * upfront0 if term.prepaid else 1.0)
 
 
-def _opening(inp: Inputs, lay, terms, shares, gshare, U, C, seg, com, dm, mk, pd_  # noqa: ANN001, PLR0913
+def _opening(inp: Inputs, lay, terms, shares, gshare, U, C, d, mk, pd_  # noqa: ANN001, PLR0913
              ) -> dict[str, np.ndarray]:
     """Opening balances (sections 4, 5 and 7): the deferred revenue and prepaid costs of the
     prepaid terms running at the start (a phase of a term billed every ``b`` months has
     ``phase mod b`` months of its bill left), and what the starting book bills in a month
     (prepaid bills averaged over their months), for the opening receivables and payables."""
     S, P = C.shape[0], C.shape[2]
+    dm = d["distributor_margin"]
     deferred, prepaid = np.zeros(P), np.zeros(P)
     licence_month = np.zeros((S, P))
     vendor_month = np.zeros((S, P))
@@ -624,8 +692,8 @@ def _opening(inp: Inputs, lay, terms, shares, gshare, U, C, seg, com, dm, mk, pd
             deferred += seq_sum(sh * seq_sum(C[:, span] * left * price, 1), 0)
             prepaid += seq_sum(sh * seq_sum(C[:, span] * left * (c0 + dm[:, None] * s0), 1), 0)
         licence_month += sh * seq_sum(C[:, span] * price, 1)
-    billed = licence_month + _per_segment(U, gshare, lay) * seg("tier_price_per_seat_month")
-    invoices = seq_sum(billed * seg("pay_invoice") * (1.0 - com("bad_debt_rate")), 0)
+    billed = licence_month + _per_segment(U, gshare, lay) * d["tier_price_per_seat_month"]
+    invoices = seq_sum(billed * d["pay_invoice"] * (1.0 - d["bad_debt_rate"]), 0)
     return {"deferred_opening": deferred, "prepaid_opening": prepaid,
             "invoices_before": invoices, "vendor_before": seq_sum(vendor_month, 0),
             "licence_before": np.ascontiguousarray(licence_month.T)}

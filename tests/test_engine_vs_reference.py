@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference import reference_simulate
 
 import cspmodel
 from cspmodel.io import validate_data
-from cspmodel.reference import reference_simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ("customers", "seats", "billings", "revenue", "cost_of_sales", "gross_profit",
@@ -38,15 +37,15 @@ def assert_same(scenario: cspmodel.Scenario) -> None:
     """Engine and reference agree on every monthly column, ledger line and metric."""
     eng = cspmodel.simulate(scenario)
     ref = reference_simulate(scenario)
-    start = pd.Period(scenario.start_month, freq="M").ordinal
     ref_m = ref.monthly_frame()
     for col in COLUMNS:
         np.testing.assert_allclose(eng.monthly[col].to_numpy(), ref_m[col].to_numpy(),
                                    rtol=1e-9, atol=1e-6, err_msg=col)
     # every ledger line month by month (a line small against its month's statement, such as
     # a commission clawback, is checked on its own)
-    e_led = eng.ledger.assign(month=[p.ordinal - start for p in eng.ledger["month"]])
-    e_lines = e_led.groupby(["month", "segment", "product", "line"])["amount"].sum()
+    # the same ledger frame from both (month, segment, product, line, statement, amount)
+    assert list(eng.ledger.columns) == list(ref.ledger_frame().columns)
+    e_lines = eng.ledger.groupby(["month", "segment", "product", "line"])["amount"].sum()
     r_led = ref.ledger_frame()
     r_lines = r_led.groupby(["month", "segment", "product", "line"])["amount"].sum()
     joined = e_lines.to_frame("engine").join(r_lines.to_frame("reference"), how="outer")
@@ -247,3 +246,28 @@ def test_commission_plan_hand_cases(term: str, payout: str, plan: dict[str, Any]
     np.testing.assert_allclose(ref.line("commissions"), expected, rtol=1e-12, atol=1e-9)
     eng = cspmodel.simulate(scenario).lines()["commissions"].to_numpy()
     np.testing.assert_allclose(eng, expected, rtol=1e-12, atol=1e-9)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.integers(0, 2**16))
+def test_many_paths_equal_the_reference_path_by_path(scenario: cspmodel.Scenario,
+                                                     seed: int) -> None:
+    # the many-paths mode (line totals summed in the loop, paths on one axis) against the
+    # reference run on each path's drawn values, on the same draws
+    from cspmodel.drivers import draw
+
+    uncertain = scenario.with_overrides({
+        "segments.0.churn_annual": {"dist": "uniform", "low": 0.0, "high": 0.5},
+        "segments.0.seats_per_customer": {"dist": "triangular", "low": 2, "mode": 10,
+                                          "high": 30},
+        "support.labor_rate_per_hour": {"dist": "normal", "mean": 46, "sd": 8}})
+    paths = 3
+    many = cspmodel.simulate(uncertain, paths=paths, seed=seed)
+    drawn = draw(uncertain, paths, seed)
+    for i in range(paths):
+        one = scenario.with_overrides({k: float(v[i]) for k, v in drawn.items()})
+        ref = reference_simulate(one).monthly_frame()
+        for col in ("revenue", "operating_profit", "cash_in", "cash_out", "customers",
+                    "deferred_revenue", "receivables", "payables"):
+            np.testing.assert_allclose(many.path_statements[col][i], ref[col].to_numpy(),
+                                       rtol=1e-9, atol=1e-6, err_msg=f"path {i} {col}")

@@ -113,7 +113,7 @@ def _keys() -> list[str]:
         for k, v in _flat(s.model_dump(mode="json")).items():
             if isinstance(v, int | float) and not isinstance(v, bool):
                 keys.add(k)
-    return sorted(keys)
+    return sorted(k for k in keys if not any(k.startswith(e) for e in EXCEPTIONS))
 
 
 VARIANTS = _variants()
@@ -122,8 +122,6 @@ BASELINE = [_figures(s) for s in VARIANTS]
 
 @pytest.mark.parametrize("key", _keys())
 def test_every_numeric_key_moves_a_figure(key: str) -> None:
-    if any(key.startswith(e) for e in EXCEPTIONS):
-        pytest.skip("documented exception")
     tried = 0
     for s, base in zip(VARIANTS, BASELINE, strict=True):
         value = _flat(s.model_dump(mode="json")).get(key)
@@ -140,3 +138,11 @@ def test_every_numeric_key_moves_a_figure(key: str) -> None:
             break
     assert tried, f"{key}: no valid change to try"
     pytest.fail(f"{key} validates but moves no figure, headline or warning")
+
+
+def test_the_exceptions_are_few_and_still_needed():
+    keys = {k for s in VARIANTS for k, v in _flat(s.model_dump(mode="json")).items()
+            if isinstance(v, int | float) and not isinstance(v, bool)}
+    excepted = {k for k in keys if any(k.startswith(e) for e in EXCEPTIONS)}
+    assert 0 < len(excepted) <= 16
+    assert all(any(k.startswith(e) for k in keys) for e in EXCEPTIONS)  # none stale

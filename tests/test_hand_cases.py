@@ -1,7 +1,7 @@
 """Hand-computed cases: each a tiny scenario that isolates one rule of docs/engine.md.
 
 Every case runs through :func:`run`, which runs the slow reference
-(:func:`cspmodel.reference.reference_simulate`) and, once it exists, the fast engine
+(``tests/reference.py``, :func:`reference_simulate`) and the fast engine
 (``cspmodel.simulate``), and every expected number is asserted on both. Expected values are
 written as the arithmetic that produces them, with the reasoning in a comment.
 
@@ -19,10 +19,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from reference import reference_simulate
 
 import cspmodel
 from cspmodel.io import validate_data
-from cspmodel.reference import reference_simulate
 from cspmodel.schema import Scenario
 
 REL = 1e-9
@@ -37,8 +37,9 @@ class Run:
 
     name: str
     monthly: pd.DataFrame  # index 0..H-1
-    ledger: pd.DataFrame  # columns month (0..H-1), segment, product, line, statement, amount
+    ledger: pd.DataFrame  # the engine's ledger frame: month (a monthly period), segment, ...
     metrics: dict[str, float] = field(default_factory=dict)
+    start: Any = None  # the first month, a monthly period
 
     def col(self, column: str) -> list[float]:
         """A monthly column, month 0 first."""
@@ -55,52 +56,21 @@ class Run:
             rows = rows[rows["product"] == product]
         totals = [0.0] * len(self.monthly)
         for month, amount in zip(rows["month"], rows["amount"], strict=True):
-            totals[int(month)] += float(amount)
+            totals[(month - self.start).n] += float(amount)
         return totals
 
     def metric(self, name: str) -> float:
         return float(self.metrics[name])
 
 
-def _month_numbers(values: Any, index: Any, start: Any) -> list[int]:
-    """Ledger months (ints, Periods or dates) as 0-based month numbers."""
-    position = {key: i for i, key in enumerate(index)}
-    out = []
-    for value in values:
-        if value in position:
-            out.append(position[value])
-        elif isinstance(value, int) or hasattr(value, "__index__"):
-            out.append(int(value))
-        else:
-            p = pd.Period(value, freq="M")
-            out.append((p.year - start.year) * 12 + p.month - start.month)
-    return out
-
-
-def _engine_metrics(result: Any) -> dict[str, float]:
-    metrics = getattr(result, "metrics", None)
-    if metrics is None:
-        metrics = getattr(result, "summary", None)
-    if metrics is None:
-        return {}
-    if callable(metrics):
-        metrics = metrics()
-    return {str(k): float(v) for k, v in dict(metrics).items()}
-
-
 def run(scenario: Scenario) -> list[Run]:
-    """Run the reference and, if importable, the engine on one scenario."""
+    """Run the reference and the engine on one scenario: the same frames from both."""
+    start = pd.Period(scenario.start_month, freq="M")
     ref = reference_simulate(scenario)
-    runs = [Run("reference", ref.monthly_frame(), ref.ledger_frame(), dict(ref.metrics))]
-    if hasattr(cspmodel, "simulate"):
-        result = cspmodel.simulate(scenario)
-        monthly = result.monthly.reset_index(drop=True)
-        ledger = result.ledger.copy()
-        ledger["month"] = _month_numbers(
-            ledger["month"], list(result.monthly.index), scenario.start_month
-        )
-        runs.append(Run("engine", monthly, ledger, _engine_metrics(result)))
-    return runs
+    result = cspmodel.simulate(scenario)
+    return [Run("reference", ref.monthly_frame(), ref.ledger_frame(), dict(ref.metrics), start),
+            Run("engine", result.monthly.reset_index(drop=True), result.ledger,
+                {str(k): float(v) for k, v in result.summary.items()}, start)]
 
 
 def close(actual: float, expected: float) -> bool:

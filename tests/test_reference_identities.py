@@ -12,9 +12,7 @@ import math
 from typing import Any
 
 import pytest
-
-from cspmodel.io import validate_data
-from cspmodel.reference import (
+from reference import (
     METRIC_NAMES,
     MONTHLY_COLUMNS,
     STATEMENT_OF_LINE,
@@ -22,6 +20,8 @@ from cspmodel.reference import (
     ReferenceResult,
     reference_simulate,
 )
+
+from cspmodel.io import validate_data
 from cspmodel.schema import Scenario
 
 TOL = 1e-7

@@ -28,10 +28,10 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .catalog import annual_billed_monthly_factor_on
-from .ledger import STATEMENT_OF_LINE, STATEMENTS, lines_where
-from .schema import CommissionPlan, Scenario, Segment
-from .terms import TERMS
+from cspmodel.catalog import annual_billed_monthly_factor_on
+from cspmodel.ledger import STATEMENT_OF_LINE, STATEMENTS, lines_where
+from cspmodel.schema import CommissionPlan, Scenario, Segment
+from cspmodel.terms import TERMS
 
 if TYPE_CHECKING:  # pragma: no cover - only for type hints
     import pandas as pd
@@ -127,12 +127,18 @@ class ReferenceResult:
         return frame
 
     def ledger_frame(self) -> pd.DataFrame:
-        """The ledger as a long DataFrame (month, segment, product, line, statement, amount)."""
+        """The ledger as the engine's ``Result.ledger``: a long frame (month as a monthly
+        period, segment, product, line, statement, amount), lines the engine never posts (a
+        zero amount) left out."""
         import pandas as pd
 
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             self.ledger, columns=["month", "segment", "product", "line", "statement", "amount"]
         )
+        frame = frame[frame["amount"] != 0.0].reset_index(drop=True)
+        start = pd.Period(self.start_month, freq="M")
+        frame["month"] = [start + int(m) for m in frame["month"]]
+        return frame
 
     def line(
         self, name: str, segment: str | None = None, product: str | None = None
