@@ -213,14 +213,9 @@ def _commissions(inp: Inputs, core: CoreOutput) -> tuple[np.ndarray, np.ndarray]
             if not plan.prorate and cls == "resale":
                 amount = amount + ev["invoice_topup"]
             first = signup["invoice"][cls].copy()
-        share = np.ones((P, S, H))
-        if plan.basis == "net":
-            rev = revenue[cls]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                share = np.where(rev > 0, (rev - direct[cls]) / np.where(rev > 0, rev, 1),
-                                 0.0)
-            share = np.clip(share, 0.0, 1.0)
-            amount, first = amount * share, first * share
+        share = net_share(revenue[cls], direct[cls]) if plan.basis == "net" else np.ones(
+            (P, S, H))
+        amount, first = amount * share, first * share
         if plan.payout == "cash_receipt":
             collect = amount * (1.0 - bad)
             later = lagged((collect * inv_share).reshape(P * S, H), dso).reshape(P, S, H)
@@ -234,11 +229,22 @@ def _commissions(inp: Inputs, core: CoreOutput) -> tuple[np.ndarray, np.ndarray]
         first = np.maximum(first, 0.0) * covered
         earned = _earned(plan, amount)
         claw = _clawback(plan, earned, amount, first, leave)
-        detail[:, :, i, 0] = amount
-        detail[:, :, i, 1] = earned
-        detail[:, :, i, 2] = claw
-        detail[:, :, i, 3] = earned - claw
+        detail[:, :, i] = np.stack([amount, earned, claw, earned - claw], axis=2)
     return detail[:, :, :, 3].sum(axis=2), detail
+
+
+def net_share(revenue: np.ndarray, direct_cost: np.ndarray) -> np.ndarray:
+    """Net basis: the share of a class's revenue left after its direct costs, month by month,
+    ``clip((revenue - direct cost) / revenue, 0, 1)`` (0 without revenue).
+
+    Example:
+        >>> net_share(np.array([100.0, 0.0, 50.0]), np.array([80.0, 5.0, 70.0]))
+        array([0.2, 0. , 0. ])
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(revenue > 0, (revenue - direct_cost)
+                         / np.where(revenue > 0, revenue, 1), 0.0)
+    return np.clip(share, 0.0, 1.0)
 
 
 def _earned(plan: CommissionPlan, amount: np.ndarray) -> np.ndarray:

@@ -104,8 +104,38 @@ def build_inputs(scenario: Scenario) -> Inputs:
     tier_index = np.array([tier_names_247.index(seg.support_tier)
                            if seg.support_tier in tier_names_247 else -1 for seg in segs])
 
+    for name, v in company_drivers(scenario).items():
+        drivers[name] = np.array([[float(v)]])
+    return Inputs(
+        scenario=scenario,
+        segments=[s.name for s in segs],
+        products=products,
+        share=share,
+        layout=lay,
+        locked=locked,
+        locked_before=locked_before,
+        drivers=drivers,
+        tier_index=tier_index,
+        n_247=len(tier_names_247),
+        is_direct=scenario.channel.model == "direct",
+        flexible=np.array([seg.contract_policy == "flexible" for seg in segs]),
+        horizon=H,
+        partner_discount=np.array([scenario.partner_discount(pid) for pid in products]),
+    )
+
+def company_drivers(scenario: Scenario) -> dict[str, float]:
+    """The company-level numbers of a scenario, by driver name (a channel's own costs are 0 in
+    the other channel).
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> company_drivers(s)["vendor_plan_per_year"]  # indirect: no Microsoft support plan
+        0.0
+    """
     sup, costs, services, ch = scenario.support, scenario.costs, scenario.services, scenario.channel
-    company = {
+    return {
         "discount_rate_annual": scenario.discount_rate_annual,
         "labor_rate_per_hour": sup.labor_rate_per_hour,
         "utilization": sup.utilization,
@@ -140,21 +170,3 @@ def build_inputs(scenario: Scenario) -> Inputs:
             + ch.direct.portal_per_year + ch.direct.training_per_year
             + ch.direct.compliance_per_year) if ch.model == "direct" else 0.0,
     }
-    for name, v in company.items():
-        drivers[name] = np.array([[float(v)]])
-    return Inputs(
-        scenario=scenario,
-        segments=[s.name for s in segs],
-        products=products,
-        share=share,
-        layout=lay,
-        locked=locked,
-        locked_before=locked_before,
-        drivers=drivers,
-        tier_index=tier_index,
-        n_247=len(tier_names_247),
-        is_direct=ch.model == "direct",
-        flexible=np.array([seg.contract_policy == "flexible" for seg in segs]),
-        horizon=H,
-        partner_discount=np.array([scenario.partner_discount(pid) for pid in products]),
-    )

@@ -254,10 +254,13 @@ def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
     tiers = ", ".join(f"{name} {fmt_money(t.price_per_seat_month, cur, 2)}"
                       for name, t in s.support.tiers.items()) or "none"
 
+    from .terms import STANDARD_TERMS, TERMS
+
+    shown = [k for k in TERMS if k in STANDARD_TERMS
+             or any(seg.term_mix.get(k, 0.0) > 0 for seg in s.segments)]
+
     def terms(seg: Any) -> str:
-        m = seg.term_mix
-        return (f"{fmt_percent(m['monthly'], 0)} / {fmt_percent(m['annual_billed_monthly'], 0)}"
-                f" / {fmt_percent(m['annual_upfront'], 0)}")
+        return " / ".join(fmt_percent(seg.term_mix.get(k, 0.0), 0) for k in shown)
 
     return [
         ("Channel", channel),
@@ -270,7 +273,8 @@ def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
                                                                             0))),
         ("Seat growth per customer per year",
          _per_segment(s, lambda seg: fmt_percent(seg.seat_growth_annual, 0))),
-        ("Term mix: monthly / annual billed monthly / annual upfront", _per_segment(s, terms)),
+        ("Term mix: " + " / ".join(TERMS[k].label.lower() for k in shown),
+         _per_segment(s, terms)),
         ("Support price per seat per month", tiers),
         ("Support labour", f"{fmt_money(s.support.labor_rate_per_hour, cur, 2)}/hour at "
                            f"{fmt_percent(s.support.utilization, 0)} utilisation"),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
@@ -311,6 +311,25 @@ class BreakEven:
         return self.sentence
 
 
+def _narrow(gap: Callable[[np.ndarray], np.ndarray], a_x: float, b_x: float, s_a: float,
+            tol: float, whole: bool) -> float:
+    """Narrow a bracket ``[a_x, b_x]`` whose gap changes sign (``s_a`` at ``a_x``) until it is
+    within ``tol``, 16 points a step (whole numbers only for a whole-number key: the answer is
+    then the first whole value at or past the crossing)."""
+    while b_x - a_x > tol:
+        inner = np.linspace(a_x, b_x, 18)[1:-1]
+        if whole:
+            inner = np.unique(np.round(inner))
+            inner = inner[(inner > a_x) & (inner < b_x)]
+        pts = np.concatenate([[a_x], inner, [b_x]])
+        gs = np.concatenate([[s_a], np.sign(gap(inner)), [-s_a]])
+        if (gs == 0).any():
+            return float(pts[np.argmax(gs == 0)])
+        j = int(np.nonzero(gs[:-1] * gs[1:] < 0)[0][0])
+        a_x, b_x = float(pts[j]), float(pts[j + 1])
+    return b_x if whole else (a_x + b_x) / 2.0
+
+
 def _is_whole_number(key: str) -> bool:
     """Whether the scenario key takes whole numbers only (days, months)."""
     import typing
@@ -414,21 +433,7 @@ def breakeven(scenario: Scenario, vary: str, metric: str = "npv", target: float 
     if first in exact:
         x = float(xs[first])
     else:
-        a_x, b_x = float(xs[first]), float(xs[first + 1])
-        s_a = np.sign(g[first])
-        while b_x - a_x > tol:
-            inner = np.linspace(a_x, b_x, 18)[1:-1]
-            if whole:
-                inner = np.unique(np.round(inner))
-                inner = inner[(inner > a_x) & (inner < b_x)]
-            gi = gap(inner)[0]
-            pts = np.concatenate([[a_x], inner, [b_x]])
-            gs = np.concatenate([[s_a], np.sign(gi), [-s_a]])
-            if (gs == 0).any():
-                a_x = b_x = float(pts[np.argmax(gs == 0)])
-                break
-            j = int(np.nonzero(gs[:-1] * gs[1:] < 0)[0][0])
-            a_x, b_x = float(pts[j]), float(pts[j + 1])
-        x = b_x if whole else (a_x + b_x) / 2.0
+        x = _narrow(lambda v: gap(v)[0], float(xs[first]), float(xs[first + 1]),
+                    float(np.sign(g[first])), tol, whole)
     sentence = f"{what} at {vary} = {x:,.6g} (searched {lo:,.6g} to {hi:,.6g})."
     return BreakEven(vary, metric, target, True, x, lo, hi, sentence, curve)
