@@ -18,8 +18,6 @@ Example (a 20% yearly churn: what share of monthly-term customers leave each mon
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 
@@ -34,7 +32,10 @@ def monthly_hazard(churn_annual: float | np.ndarray) -> np.ndarray:
 
 
 def _normal_cdf(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.vectorize(math.erf, otypes=[float])(np.asarray(z) / math.sqrt(2.0)))
+    """The standard normal CDF (scipy's ``ndtr``, loaded when first needed)."""
+    from scipy.special import ndtr
+
+    return ndtr(np.asarray(z, dtype=float))
 
 
 def seat_change_rates(growth_annual: float | np.ndarray, volatility_annual: float | np.ndarray

@@ -298,9 +298,9 @@ def ach_fees(amount: np.ndarray, customers: np.ndarray, charged: np.ndarray | No
     np.multiply(customers, cap[:, None, :], out=work)
     np.minimum(amount, work, out=work)  # capped per charge
     if charged is None:
-        return seq_sum(work, 1)
+        return work.sum(axis=1)
     np.copyto(amount, work, where=charged)
-    return seq_sum(amount, 1)
+    return amount.sum(axis=1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -422,12 +422,13 @@ def cost_of_service(d: dict, users: np.ndarray, users_before: np.ndarray,
 
 
 def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = True,
-             first_month: int = 0, events: bool = False) -> CoreOutput:
+             first_month: int = 0, events: bool = False, cash: bool = True) -> CoreOutput:
     """Run every month for every path at once (``docs/engine.md`` sections 1 to 7).
 
     ``join_from`` ``(P,)``: new customers join from that month on; ``first_month`` skips the
     months before it (only for a book empty until then); ``detail`` keeps the ledger per
-    segment and product; ``events`` records the cohort events commission plans read.
+    segment and product; ``events`` records the cohort events commission plans read; ``cash``
+    settles the cash (:func:`with_cash`).
 
     Example:
         >>> from cspmodel.io import load_scenario_text
@@ -481,7 +482,7 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
         **{k: v[..., :P_out] if k != "licence_before" else v[:P_out]
            for k, v in opening.items()},
         events={} if ev is None else {n: out(ev[i]) for i, n in enumerate(EVENTS)})
-    return with_cash(core, inp)
+    return with_cash(core, inp) if cash else core
 
 
 def _month(m: int, inp: Inputs, run: _Run, N, U, C, U_ref, since, A, joiners, users_before,  # noqa: ANN001, PLR0913
@@ -510,21 +511,21 @@ def _month(m: int, inp: Inputs, run: _Run, N, U, C, U_ref, since, A, joiners, us
         d["tier_price_per_seat_month"], d["onb_price"], d["seats_per_customer"],
         d["tier_price_per_seat_month"] > 0, d["pay_ach"] if ach_used else None, d, ev, work)
     users = _per_segment(U, run.gshare, lay)
-    joined = joiners * seq_sum(run.gshare, 0)
+    joined = joiners * run.gshare.sum(axis=0)
     sup_rev = users * d["tier_price_per_seat_month"]
     serv_rev = joined * d["onb_price"]
     billed = lic_bill + sup_rev + serv_rev
     lines = {"support_plans": sup_rev, "services": serv_rev, **cost_of_service(
         d, users, users_before, joined, churned_seats, billed, charges, ach,
-        seq_sum(rev_k, 1), sup_rev)}
+        rev_k.sum(axis=1), sup_rev)}
     _store(ok, os_, run.detail, (rev_k, cost_k, strand_k, dist_k), lines)
     if inp.n_247:  # one shift serves every 24/7 tier sold
         hours = users * d["hours_per_user"]
-        oc[CL["support_247_floor"]] = floor_cost(seq_sum(hours[inp.tier_index >= 0], 0),
+        oc[CL["support_247_floor"]] = floor_cost(hours[inp.tier_index >= 0].sum(axis=0),
                                                  d["floor_hours"], d["labor_rate_per_hour"][0])
     for i, x in enumerate((_per_segment(N, run.gshare, lay), users, joined, churned, billed)):
         book[i] = x
-    vendor_b[0] = seq_sum(vendor, 0)
+    vendor_b[0] = vendor.sum(axis=0)
     return users
 
 
@@ -558,9 +559,9 @@ def _store(ok: np.ndarray, os_: np.ndarray, detail: bool, product: tuple, lines:
     """Write a month's ledger: per segment and product, or summed (many paths)."""
     for name, value in zip(("license_resale", "license_cost", "stranded_seats",
                             "distributor_margin"), product, strict=True):
-        ok[:, :, KL[name]] = value if detail else seq_sum(seq_sum(value, 0), 0)
+        ok[:, :, KL[name]] = value if detail else seq_sum(value.sum(axis=0), 0)
     for name, value in lines.items():
-        os_[:, SL[name]] = value if detail else seq_sum(value, 0)
+        os_[:, SL[name]] = value if detail else value.sum(axis=0)
 
 
 def _price_terms(m: int, inp: Inputs, lay, terms, shares, N, U, C, A, adds, rows, mk, pd_,  # noqa: ANN001, PLR0913
@@ -604,11 +605,11 @@ def _price_terms(m: int, inp: Inputs, lay, terms, shares, N, U, C, A, adds, rows
         rev_k += sh[:, None] * rev
         cost_k += sh[:, None] * cost
         dist_k += sh[:, None] * dist
-        bill += sh * seq_sum(billed, 1)
-        vendor += sh * seq_sum(vend, 1)
+        bill += sh * billed.sum(axis=1)
+        vendor += sh * vend.sum(axis=1)
         if g not in customers_all:
-            customers_all[g] = seq_sum(n_, 1)
-        billed_now = customers_all[g] if now.all() else seq_sum(n_[:, now], 1)
+            customers_all[g] = n_.sum(axis=1)
+        billed_now = customers_all[g] if now.all() else n_[:, now].sum(axis=1)
         charges += sh * np.where(has_price, customers_all[g], billed_now)
         if pay_ach is not None:  # what each cohort is charged this month
             amount = _buffer(work, ("amount", g), c_.shape)
@@ -654,11 +655,11 @@ def _record(ev: np.ndarray, m: int, term, c: int, pos: np.ndarray, sh: np.ndarra
         renewing = term_pos == 0
         booked = np.where(renewing, c * committed * upfront, adds * (c - term_pos)) * price
         topup = np.where(renewing, 0.0, adds * term_pos) * price
-    ev[0, m] += sh * seq_sum(booked, 1)
-    ev[1, m] += sh * seq_sum(topup, 1)
+    ev[0, m] += sh * booked.sum(axis=1)
+    ev[1, m] += sh * topup.sum(axis=1)
     if term.prepaid:
         inv_top = np.where(pos[None, :, None] == 0, 0.0, adds * pos[None, :, None]) * price
-        ev[2, m] += sh * seq_sum(inv_top, 1)
+        ev[2, m] += sh * inv_top.sum(axis=1)
     p0 = price[:, phase]
     upfront0 = (1.0 - pd_) if term.prepaid else 1.0  # (S, P)
     ev[3, m] += sh * new_seats * p0 * (1.0 if c == 1 else c * upfront0)
@@ -695,7 +696,7 @@ def _opening(inp: Inputs, lay, terms, shares, gshare, U, C, d, mk, pd_  # noqa: 
     billed = licence_month + _per_segment(U, gshare, lay) * d["tier_price_per_seat_month"]
     invoices = seq_sum(billed * d["pay_invoice"] * (1.0 - d["bad_debt_rate"]), 0)
     return {"deferred_opening": deferred, "prepaid_opening": prepaid,
-            "invoices_before": invoices, "vendor_before": seq_sum(vendor_month, 0),
+            "invoices_before": invoices, "vendor_before": vendor_month.sum(axis=0),
             "licence_before": np.ascontiguousarray(licence_month.T)}
 
 

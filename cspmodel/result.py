@@ -37,6 +37,7 @@ from .engine import (
     with_cash,
 )
 from .headline import break_even_month, break_even_text, cash_trough, unit_economics
+from .ledger import LINES, index
 from .pricing import term_minimum_warnings
 from .schema import Scenario
 from .util import money, ordered_sum
@@ -70,9 +71,11 @@ def line_totals(core: CoreOutput) -> dict[str, np.ndarray]:
     return {k: np.ascontiguousarray(v) for k, v in out.items()}  # months contiguous
 
 
-def statements(core: CoreOutput) -> dict[str, np.ndarray]:
-    """The monthly statement of every path: name -> (P, H) array."""
-    lines = line_totals(core)
+def statements(core: CoreOutput, lines: dict[str, np.ndarray] | None = None
+               ) -> dict[str, np.ndarray]:
+    """The monthly statement of every path: name -> (P, H) array (``lines``: the run's
+    :func:`line_totals`, when already computed)."""
+    lines = line_totals(core) if lines is None else lines
     st: dict[str, np.ndarray] = {}
     for kind in ("revenue", "cost_of_sales", "operating_costs"):
         st[kind] = sum(v for k, v in lines.items() if STATEMENT_OF_LINE[k] == kind)
@@ -383,10 +386,10 @@ def _result_from_inputs(inp: Inputs, detail: bool | None = None) -> Result:
     window_start = max(1, H - 12)
     core, joiners = _run_with_joiners(inp, window_start, detail, plans)
     core = apply_plans(core, inp)
-    retained_mrr = _retained_mrr(core, joiners)
-    st = statements(core)
-    met = metrics(st, retained_mrr, inp, window_start)
     lines = line_totals(core)
+    retained_mrr = _retained_mrr(lines, joiners)
+    st = statements(core, lines)
+    met = metrics(st, retained_mrr, inp, window_start)
     payback, ltv_cac = _unit_economics(st, lines, inp, core)
     met["cac_payback_months"], met["ltv_to_cac"] = payback, ltv_cac
     lic_rev = lines["license_resale"].sum(axis=1)
@@ -433,29 +436,39 @@ def _run_with_joiners(inp: Inputs, window_start: int, detail: bool, events: bool
                                    np.broadcast_to(empty[k], (1,) + v.shape[1:])])
                 for k, v in inp.drivers.items()}
         core = run_core(Inputs(**{**inp.__dict__, "drivers": both}), detail=detail,
-                        join_from=np.array([0, window_start]), events=events)
-        return _take(core, slice(0, 1), inp), _take(core, slice(1, 2), inp)
+                        join_from=np.array([0, window_start]), events=events, cash=False)
+        return _take(core, slice(0, 1), inp), _take(core, slice(1, 2))
     core = run_core(inp, detail=detail, events=events)
     joiners = run_core(Inputs(**{**inp.__dict__, "drivers": empty}), detail=False,
-                       first_month=window_start)
+                       first_month=window_start, cash=False)
     return core, joiners
 
 
-def _take(core: CoreOutput, rows: slice, inp: Inputs) -> CoreOutput:
-    """The paths ``rows`` of a core run, with their cash."""
+def _take(core: CoreOutput, rows: slice, inp: Inputs | None = None) -> CoreOutput:
+    """The paths ``rows`` of a core run, with their cash when ``inp`` is given."""
     def take(v: Any) -> Any:
         if isinstance(v, dict):
             return {k: take(x) for k, x in v.items()}
         return None if v is None else v[rows]
 
-    return with_cash(CoreOutput(**{k: take(v) for k, v in core.__dict__.items()}), inp)
+    taken = CoreOutput(**{k: take(v) for k, v in core.__dict__.items()})
+    return taken if inp is None else with_cash(taken, inp)
 
 
-def _retained_mrr(core: CoreOutput, joiners: CoreOutput) -> np.ndarray:
+def _retained_mrr(lines: dict[str, np.ndarray], joiners: CoreOutput) -> np.ndarray:
     """Recurring revenue of the last month from the customers who were there before the
-    window: the book's less the joiners'."""
-    book, mine = line_totals(core), line_totals(joiners)
-    return sum(book[k][:, -1] - mine[k][:, -1] for k in RECURRING_LINES)
+    window: the book's (``lines``, its line totals) less the joiners'."""
+    return sum(lines[k][:, -1] - _last_month(joiners, k) for k in RECURRING_LINES)
+
+
+def _last_month(core: CoreOutput, name: str) -> np.ndarray:
+    """One line's total of the last month, per path."""
+    level = next(lv for lv in ("product", "segment", "company") if lv in LINES[name].levels)
+    if level == "product":
+        return ordered_sum(core.product_lines[:, :, :, index(level, name), -1], (1, 2))
+    if level == "segment":
+        return ordered_sum(core.segment_lines[:, :, index(level, name), -1], 1)
+    return np.asarray(core.company_lines[:, index(level, name), -1], dtype=float)
 
 
 def _mean_core(core: CoreOutput) -> CoreOutput:
