@@ -28,7 +28,7 @@ import numpy as np
 
 from . import ledger
 from .book import running_max_factor, seat_change_rates
-from .cash import lagged, opening_settlement, settle  # noqa: F401 - the engine's cash timing
+from .cash import settle
 from .inputs import SEGMENT_DRIVERS, TIER_DRIVERS, Inputs, build_inputs  # noqa: F401
 from .ledger import (  # noqa: F401 - re-exported for the readers of the engine
     COMPANY_LINES,
