@@ -371,6 +371,12 @@ def _prepare(inp: Inputs, P: int, detail: bool) -> _Run:
     d["onb_cost"] = d["onboarding_cost_per_customer"] + spc * d["deployment_cost_per_seat"]
     d["floor_hours"] = support_floor_hours(d["staff_on_shift_247"])[0]
     d["share_sum"] = inp.share.sum(axis=1)[:, None]
+    # what does not change from month to month
+    d["has_price"] = d["tier_price_per_seat_month"] > 0
+    d["has_price_all"] = bool(d["has_price"].all())
+    d["ach_used"] = bool((d["pay_ach"] > 0).any())
+    d["flex_any"] = bool(inp.flexible.any())
+    d["gshare_sum"] = gshare.sum(axis=0)
     G = np.ascontiguousarray(np.moveaxis(running_max_factor(
         d["seat_growth_annual"], d["seat_volatility_annual"], MAX_COMMITMENT), 2, 1))
     return _Run(P, detail, terms, shares, gshare,
@@ -503,15 +509,14 @@ def _month(m: int, inp: Inputs, run: _Run, N, U, C, U_ref, since, A, joiners, us
         if term.prepaid:
             span = lay.span(lay.term_group[t])
             A[t][:, span] += adds[:, span]
-            A[t][:, span][:, billing_position(m, term.commitment, term.billing) == 0] = 0.0
-    ach_used = bool((d["pay_ach"] > 0).any())
+            A[t][:, span][:, run.rows[t]["pos"][m] == 0] = 0.0
     rev_k, cost_k, strand_k, dist_k, lic_bill, vendor, charges, ach = _price_terms(
         m, inp, lay, run.terms, run.shares, N, U, C, A, adds, run.rows, d["mk"],
         d["prepay_discount"], d["distributor_margin"], run.detail, joining, joiners,
         d["tier_price_per_seat_month"], d["onb_price"], d["seats_per_customer"],
-        d["tier_price_per_seat_month"] > 0, d["pay_ach"] if ach_used else None, d, ev, work)
+        d["has_price"], d["pay_ach"] if d["ach_used"] else None, d, ev, work)
     users = _per_segment(U, run.gshare, lay)
-    joined = joiners * run.gshare.sum(axis=0)
+    joined = joiners * d["gshare_sum"]
     sup_rev = users * d["tier_price_per_seat_month"]
     serv_rev = joined * d["onb_price"]
     billed = lic_bill + sup_rev + serv_rev
@@ -574,7 +579,7 @@ def _price_terms(m: int, inp: Inputs, lay, terms, shares, N, U, C, A, adds, rows
     kk = K if detail else 1
     rev_k, cost_k, strand_k, dist_k = (np.zeros((S, kk, P)) for _ in range(4))
     bill, vendor, charges, ach = (np.zeros((S, P)) for _ in range(4))
-    flex_any = bool(inp.flexible.any())
+    flex_any = rate["flex_any"]  # rate: the run's drivers
     customers_all: dict[int, np.ndarray] = {}  # customers of each group, summed once
     for t, term in enumerate(terms):
         g = lay.term_group[t]
@@ -609,8 +614,10 @@ def _price_terms(m: int, inp: Inputs, lay, terms, shares, N, U, C, A, adds, rows
         vendor += sh * vend.sum(axis=1)
         if g not in customers_all:
             customers_all[g] = n_.sum(axis=1)
-        billed_now = customers_all[g] if now.all() else n_[:, now].sum(axis=1)
-        charges += sh * np.where(has_price, customers_all[g], billed_now)
+        if now.all() or rate["has_price_all"]:
+            charges += sh * customers_all[g]
+        else:
+            charges += sh * np.where(has_price, customers_all[g], n_[:, now].sum(axis=1))
         if pay_ach is not None:  # what each cohort is charged this month
             amount = _buffer(work, ("amount", g), c_.shape)
             extra = _buffer(work, ("extra", g), c_.shape)
@@ -619,7 +626,7 @@ def _price_terms(m: int, inp: Inputs, lay, terms, shares, N, U, C, A, adds, rows
             np.multiply(u_, tier_price[:, None], out=extra)
             amount += extra
             amount[:, joining[g] - lay.offsets[g]] += joiners * onb_price
-            charged = None if now.all() or has_price.all() else (
+            charged = None if now.all() or rate["has_price_all"] else (
                 now[None, :, None] | has_price[:, None, :])
             ach += sh * ach_fees(amount, n_, charged, rate["ach_fee_rate"],
                                  rate["ach_fee_cap"], extra)
