@@ -43,13 +43,17 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([Problem(str(p), "", MISSING,
                                      f"cannot read the file: {exc}")]) from None
-    return load_scenario_text(text, source=str(p))
+    return load_scenario_text(text, source=str(p), base_dir=p.parent)
 
 
-def load_scenario_text(text: str, source: str = "<text>") -> Scenario:
-    """Validate a scenario given as YAML text (``source`` names it in errors)."""
+def load_scenario_text(text: str, source: str = "<text>",
+                       base_dir: str | os.PathLike[str] | None = None) -> Scenario:
+    """Validate a scenario given as YAML text (``source`` names it in errors; ``base_dir``:
+    where a price list the scenario names is looked for)."""
+    from .pricelist import expand_price_list
+
     data = parse_yaml(text, source)
-    return validate_data(data, source)
+    return validate_data(expand_price_list(data, base_dir, source), source)
 
 
 class _DuplicateKey(yaml.constructor.ConstructorError):

@@ -34,6 +34,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 import pandas as pd
@@ -211,3 +212,60 @@ def _products(rows: pd.DataFrame, segment: str, when: dt.date | None) -> pd.Data
     out["price_changes"] = [changes[k] for k in out.index]
     out.index.name = "key"
     return out
+
+
+def expand_price_list(data: dict, base_dir: str | os.PathLike[str] | None, source: str) -> dict:
+    """A scenario's data with the products of its ``catalog.price_list`` written out as
+    ``products`` entries (list price and dated changes, partner discount, term factors, the
+    terms offered); an entry the file gives itself keeps its own values. Data without a price
+    list comes back as it is.
+
+    Example:
+        >>> expand_price_list({"name": "x"}, None, "x.yaml")
+        {'name': 'x'}
+    """
+    catalog = data.get("catalog") if isinstance(data, dict) else None
+    if not isinstance(catalog, dict) or not catalog.get("price_list"):
+        return data
+    path = Path(str(catalog["price_list"]))
+    if not path.is_absolute() and base_dir is not None:
+        path = Path(base_dir) / path
+    if not path.is_file():
+        raise ScenarioError([Problem(source, "catalog.price_list", str(catalog["price_list"]),
+                                     f"no such file ({path})")])
+    as_of = catalog.get("as_of")
+    prices = read_price_list(path, str(catalog.get("segment", "commercial")),
+                             parse_date(str(as_of)) if as_of else None).products
+    given = {p.get("id"): p for p in data.get("products") or [] if isinstance(p, dict)}
+    entries = []
+    for key, sku in dict(catalog.get("products") or {}).items():
+        code = sku_key(*str(sku).split(":", 1)) if ":" in str(sku) else str(sku)
+        if code not in prices.index:
+            raise ScenarioError([Problem(source, f"catalog.products.{key}", sku,
+                                         f"not in the price list {path.name} for segment "
+                                         f"{catalog.get('segment', 'commercial')}; write "
+                                         "ProductId:SkuId as in the file")])
+        entries.append({**_spec(key, code, prices.loc[code]), **given.pop(key, {})})
+    out = dict(data)
+    out["products"] = entries + list(given.values())
+    return out
+
+
+def _spec(key: str, code: str, row: pd.Series) -> dict:
+    """A products entry from a price list row."""
+    dated = list(row["price_changes"])
+    terms = ["annual"]
+    if not pd.isna(row["monthly_term_factor"]):
+        terms.insert(0, "monthly")
+    if row["triennial"]:
+        terms.append("triennial")
+    spec = {"id": key, "name": str(row["name"]), "sku": code,
+            "list_price_per_seat_month": round(float(dated[0][1]), 6),
+            "partner_discount": round(float(row["partner_discount"]), 6), "terms": terms,
+            "price_changes": [{"effective": d.isoformat(),
+                               "list_price_per_seat_month": round(float(p), 6)}
+                              for d, p in dated[1:]]}
+    for name in ("monthly_term_factor", "annual_billed_monthly_factor"):
+        if not pd.isna(row[name]):
+            spec[name] = round(float(row[name]), 6)
+    return spec

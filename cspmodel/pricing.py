@@ -27,7 +27,8 @@ from .terms import MAX_COMMITMENT, TERMS, Layout, lock_months
 from .util import add_months
 
 
-def term_factor(scenario: Scenario, term: str, day: dt.date) -> float:
+def term_factor(scenario: Scenario, term: str, day: dt.date, product: str | None = None
+                ) -> float:
     """The price factor of a term on a date, relative to the annual list price.
 
     Example:
@@ -39,10 +40,15 @@ def term_factor(scenario: Scenario, term: str, day: dt.date) -> float:
     """
     t = scenario.terms
     rule = TERMS[term].factor
+    spec = scenario.product_spec(product) if product is not None else None
     if rule == "monthly_term":
+        if spec is not None and spec.monthly_term_factor is not None:
+            return float(spec.monthly_term_factor)  # the product's own, from a price list
         return float(t.monthly_term_factor)
     if rule == "annual_upfront":
         return float(t.annual_upfront_factor)
+    if spec is not None and spec.annual_billed_monthly_factor is not None:
+        return float(spec.annual_billed_monthly_factor)
     if t.annual_billed_monthly_factor is not None:
         return float(t.annual_billed_monthly_factor)
     return float(annual_billed_monthly_factor_on(day))
@@ -73,14 +79,16 @@ def locked_prices(scenario: Scenario, products: list[str], lay: Layout
     locked = np.zeros((T, K, Q, H))
     before = np.zeros((T, K, Q))
     for i, key in enumerate(lay.terms):
-        factor = np.array([term_factor(scenario, key, d) for d in dates])
+        # each product's factor on each date (a price list gives products their own)
+        factor = np.array([[term_factor(scenario, key, d, pid) for d in dates]
+                           for pid in products]).reshape(len(products), len(dates))
         g = lay.term_group[i]
         c = lay.groups[g]
         span = lay.span(g)
         idx = lock_months(c, H) - first  # (c, H)
-        locked[i, :, span, :] = lp[:, idx] * factor[idx][None]
+        locked[i, :, span, :] = lp[:, idx] * factor[:, idx]
         idx0 = np.arange(c) - c - first  # month phase - c
-        before[i, :, span] = lp[:, idx0] * factor[idx0][None]
+        before[i, :, span] = lp[:, idx0] * factor[:, idx0]
     return locked, before
 
 

@@ -240,6 +240,17 @@ class ProductSpec(Frozen):
         default=None, description="Terms offered; empty means the catalog's")
     price_changes: tuple[PriceChange, ...] = Field(
         default=(), description="Dated list-price changes, applied at renewal")
+    monthly_term_factor: float | None = Field(
+        default=None, ge=1.0, le=3.0, description="This product's monthly-term price relative "
+        "to its annual list price (a price list gives it: 1.20 for most, about 1.11 for "
+        "Windows 365); empty means terms.monthly_term_factor",
+        json_schema_extra={"unit": "x list"})
+    annual_billed_monthly_factor: float | None = Field(
+        default=None, ge=1.0, le=2.0, description="This product's annual term billed monthly "
+        "relative to its annual list price; empty means terms.annual_billed_monthly_factor",
+        json_schema_extra={"unit": "x list"})
+    sku: str | None = Field(default=None, description="Microsoft's ProductId:SkuId, when the "
+                            "product comes from a price list")
 
     @model_validator(mode="after")
     def _known(self) -> ProductSpec:
@@ -547,6 +558,26 @@ class Commissions(Frozen):
 # --------------------------------------------------------------------------------------------
 # The scenario
 # --------------------------------------------------------------------------------------------
+class CatalogSource(Frozen):
+    """Where the products' prices come from: the catalog, or Microsoft's price list.
+
+    With ``price_list`` (a Partner Center NCE licence-based price list, a path relative to the
+    scenario file), each product named under ``products`` (a key of your own -> Microsoft's
+    ``ProductId:SkuId``) takes its list price, dated price changes, partner discount, term
+    factors and terms from the file, for ``segment`` (and on ``as_of``, default the latest).
+    """
+
+    price_list: str | None = Field(default=None, description="Partner Center NCE licence-based "
+                                   "price list (CSV), relative to the scenario file")
+    segment: str = plain("commercial", "Price list segment: commercial, education, charity or "
+                         "government")
+    as_of: dt.date | None = Field(default=None, description="Prices in force on this date; "
+                                  "empty means the latest in the file")
+    products: dict[str, str] = Field(
+        default_factory=dict, description="Your product keys -> Microsoft's ProductId:SkuId "
+        "in the price list")
+
+
 class Scenario(Frozen):
     """One partner's business: the root of a scenario file.
 
@@ -568,6 +599,8 @@ class Scenario(Frozen):
                                           "share/yr", ge=0.0, le=1.0)
     terms: Terms = Field(default_factory=Terms, description="Term price factors")
     channel: Channel = Field(default_factory=Channel, description="Direct or indirect")
+    catalog: CatalogSource = Field(default_factory=CatalogSource,
+                                   description="A price list the products come from")
     products: tuple[ProductSpec, ...] = Field(
         default=(), description="Catalog overrides and products of your own")
     segments: tuple[Segment, ...] = Field(min_length=1, description="Customer segments")

@@ -215,14 +215,20 @@ def seat_change_rates(mu: float, sigma: float) -> tuple[float, float]:
     return add, red
 
 
-def term_factor(scenario: Scenario, term: str, when: dt.date) -> float:
+def term_factor(scenario: Scenario, term: str, when: dt.date, pid: str) -> float:
     """Price factor of a term relative to the annual list price, taken on date ``when``
-    (section 3; the term table names which factor each term takes)."""
+    (section 3; the term table names which factor each term takes; a product from a price
+    list has its own monthly and annual-billed-monthly factors)."""
     terms = scenario.terms
     rule = TERMS[term].factor
+    spec = scenario.product_spec(pid)
     if rule == "monthly_term":
+        if spec is not None and spec.monthly_term_factor is not None:
+            return spec.monthly_term_factor
         return terms.monthly_term_factor
     if rule == "annual_billed_monthly":
+        if spec is not None and spec.annual_billed_monthly_factor is not None:
+            return spec.annual_billed_monthly_factor
         if terms.annual_billed_monthly_factor is not None:
             return terms.annual_billed_monthly_factor
         return annual_billed_monthly_factor_on(when)
@@ -345,7 +351,7 @@ def cohort_prices(scenario: Scenario, segment: Segment, cohort: Cohort, pid: str
     """Unit prices of product ``pid`` locked by ``cohort`` (section 3)."""
     when = cohort.locked_on
     list_price = scenario.list_price(pid, when)
-    factor = term_factor(scenario, cohort.term, when)
+    factor = term_factor(scenario, cohort.term, when, pid)
     base = list_price * factor
     discount = scenario.partner_discount(pid)
     if scenario.channel.model == "indirect":
