@@ -113,3 +113,87 @@ def write_price_list(path: str | os.PathLike[str], copies: int = 1) -> Path:
         ['ChangeIndicator', 'ProductTitle', 'ProductId']
     """
     return atomic_write_text(Path(path), price_list_text(price_list_rows(copies=copies)))
+
+
+RECON_HEADER = ("PartnerId", "CustomerId", "CustomerName", "CustomerDomainName",
+                "CustomerCountry", "InvoiceNumber", "MpnId", "Tier2MpnId", "OrderId",
+                "OrderDate", "ProductId", "SkuId", "AvailabilityId", "SkuName", "ProductName",
+                "ChargeType", "UnitPrice", "Quantity", "Subtotal", "TaxTotal",
+                "TotalForCustomer", "Currency", "PriceAdjustmentDescription", "PublisherName",
+                "PublisherId", "SubscriptionDescription", "SubscriptionId", "ChargeStartDate",
+                "ChargeEndDate", "TermAndBillingCycle", "EffectiveUnitPrice", "UnitType",
+                "AlternateId", "BillableQuantity", "BillingFrequency", "PricingCurrency",
+                "PCToBCExchangeRate", "PCToBCExchangeRateDate", "MeterDescription",
+                "ReservationOrderId", "CreditReasonCode", "SubscriptionStartDate",
+                "SubscriptionEndDate", "ReferenceId", "ProductQualifiers", "PromotionId")
+# (subscription, customer, product id, sku, name, cycle, frequency, seats, partner price per
+#  seat for the charge period, months the charge covers, subscription start, end)
+SUBSCRIPTIONS = (
+    ("sub-1", "cust-a", "CFQ7TTC0LCHC", "0002", "Microsoft 365 Business Premium",
+     "One-Year commitment for monthly/yearly billing", "Annual", 10, 211.20, 12, "2025-04-01",
+     "2026-03-31"),
+    ("sub-2", "cust-a", "CFQ7TTC0LFLZ", "0001", "Microsoft 365 E3",
+     "One-Year commitment for monthly/yearly billing", "Monthly", 25, 30.24, 1, "2025-09-15",
+     "2026-09-14"),
+    ("sub-3", "cust-b", "CFQ7TTC0LCHC", "0002", "Microsoft 365 Business Premium",
+     "One-Month commitment for monthly billing", "Monthly", 4, 21.12, 1, "2025-10-01",
+     "2025-10-31"),
+)
+
+
+def reconciliation_rows() -> list[dict[str, str]]:
+    """Rows of a sample new-commerce licence-based reconciliation file: one charge per
+    subscription, and an added block of seats with its prorated charge.
+
+    Example:
+        >>> len(reconciliation_rows())
+        4
+    """
+    rows = []
+    for sub, cust, pid, sku, name, cycle, freq, seats, price, months, start, end in \
+            SUBSCRIPTIONS:
+        charge_end = _charge_end(start, months)
+        base = {k: "" for k in RECON_HEADER}
+        base.update({"PartnerId": "partner-1", "CustomerId": cust,
+                     "CustomerName": f"Customer {cust[-1].upper()}", "ProductId": pid,
+                     "SkuId": sku, "SkuName": name, "ProductName": name,
+                     "ChargeType": "new", "UnitPrice": f"{price:.2f}", "Quantity": str(seats),
+                     "BillableQuantity": str(seats), "EffectiveUnitPrice": f"'{price:.2f}",
+                     "TermAndBillingCycle": cycle, "BillingFrequency": freq,
+                     "SubscriptionId": sub, "ChargeStartDate": start,
+                     "ChargeEndDate": charge_end, "SubscriptionStartDate": start,
+                     "SubscriptionEndDate": end, "Currency": "USD",
+                     "TotalForCustomer": f"{price * seats:.2f}"})
+        rows.append(base)
+    # sub-2 adds 5 seats mid-month: a prorated charge for the rest of its month
+    add = dict(rows[1])
+    add.update({"ChargeType": "addQuantity", "Quantity": "30", "BillableQuantity": "5",
+                "ChargeStartDate": "2025-09-20", "EffectiveUnitPrice": "'25.20"})
+    rows.append(add)
+    return rows
+
+
+def _charge_end(day: str, months: int) -> str:
+    """The last day of a charge of ``months`` months starting on ``day`` (ISO dates)."""
+    import datetime as dt
+
+    d = dt.date.fromisoformat(day)
+    index = d.year * 12 + d.month - 1 + months
+    first = dt.date(index // 12, index % 12 + 1, 1)
+    return (first - dt.timedelta(days=1)).isoformat() if d.day == 1 else (
+        dt.date(first.year, first.month, min(d.day, 28)) - dt.timedelta(days=1)).isoformat()
+
+
+def write_reconciliation(path: str | os.PathLike[str]) -> Path:
+    """Write a sample reconciliation file (CSV with a byte order mark).
+
+    Example:
+        >>> import tempfile, os
+        >>> write_reconciliation(os.path.join(tempfile.mkdtemp(), "r.csv")).suffix
+        '.csv'
+    """
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=RECON_HEADER, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(reconciliation_rows())
+    return atomic_write_text(Path(path), "\ufeff" + buf.getvalue())
