@@ -194,3 +194,77 @@ def _months(start: object, end: object) -> float:
         return 1.0
     days = (pd.Timestamp(end) - pd.Timestamp(start)).days + 1
     return max(1.0, round(days / 30.4375))
+
+
+SUBSCRIPTION_FIELDS = ("customer", "product", "quantity", "term", "billing", "start", "end",
+                       "cost", "price")
+PLAIN_TERMS = {("monthly", "monthly"): "monthly",
+               ("annual", "monthly"): "annual_billed_monthly",
+               ("annual", "annual"): "annual_upfront",
+               ("triennial", "monthly"): "triennial_billed_monthly",
+               ("triennial", "annual"): "triennial_billed_yearly",
+               ("triennial", "triennial"): "triennial_upfront"}
+_TERM_WORDS = {"p1m": "monthly", "month": "monthly", "monthly": "monthly", "1 month": "monthly",
+               "p1y": "annual", "year": "annual", "annual": "annual", "yearly": "annual",
+               "1 year": "annual", "p3y": "triennial", "3 years": "triennial",
+               "triennial": "triennial", "upfront": "triennial"}
+
+
+def read_subscriptions(path: str | os.PathLike[str], columns: dict[str, str] | None = None
+                       ) -> pd.DataFrame:
+    """A plain subscriptions CSV, as a distributor exports it for an indirect reseller: one row
+    per subscription with customer, product, quantity, term, billing, start, end, cost and
+    price (a seat-month each). ``columns`` maps these names to the file's own headers where
+    they differ (``{"quantity": "Seats"}``). Terms: P1M / P1Y / P3Y or monthly / annual /
+    triennial; billing: monthly / annual / triennial (upfront for three years).
+
+    Example:
+        >>> import tempfile, os
+        >>> p = os.path.join(tempfile.mkdtemp(), "subs.csv")
+        >>> _ = open(p, "w").write("Client,Sku,Seats,Term,Billing,Start,End,Cost,Price\\n"
+        ...     "A,CFQ7TTC0LCHC:0002,10,P1Y,Monthly,2025-04-01,2026-03-31,18.48,23.10\\n")
+        >>> s = read_subscriptions(p, {"customer": "Client", "product": "Sku",
+        ...                            "quantity": "Seats"})
+        >>> s.loc[0, "term"], float(s.loc[0, "cost"])
+        ('annual_billed_monthly', 18.48)
+    """
+    source = str(path)
+    try:
+        text = _text(path)
+    except (OSError, gzip.BadGzipFile, EOFError) as exc:
+        raise ScenarioError([Problem(source, "(file)", None,
+                                     f"cannot read the file: {exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(source, "(file)", None,
+                                     f"not UTF-8 text ({exc.reason})")]) from None
+    if not text.strip():
+        raise ScenarioError([Problem(source, "(file)", None, "the file is empty")])
+    raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    by_key = {_key(c): c for c in raw.columns}
+    names = {f: (columns or {}).get(f, f) for f in SUBSCRIPTION_FIELDS}
+    missing = [f"{f} ({n})" if n != f else f for f, n in names.items() if _key(n) not in by_key]
+    if missing:
+        raise ScenarioError([Problem(source, "(header)", list(raw.columns)[:9],
+                                     "missing column(s) " + ", ".join(missing)
+                                     + "; give a column mapping for the file's own names")])
+    header = {f: by_key[_key(n)] for f, n in names.items()}  # the file's own names
+    df = pd.DataFrame({f: raw[header[f]].str.strip() for f in SUBSCRIPTION_FIELDS})
+    for f in ("quantity", "cost", "price"):
+        values = pd.to_numeric(df[f].str.lstrip("'"), errors="coerce")
+        if values.isna().any():
+            i = int(values.isna().idxmax())
+            raise ScenarioError([Problem(source, f"line {i + 2}, {header[f]}", df[f].iloc[i],
+                                         "must be a number")])
+        df[f] = values
+    terms = []
+    for i, (term, billing) in enumerate(zip(df["term"], df["billing"], strict=True)):
+        key = (_TERM_WORDS.get(term.lower()), _TERM_WORDS.get(billing.lower(), billing.lower()))
+        if key not in PLAIN_TERMS:
+            raise ScenarioError([Problem(source, f"line {i + 2}, {header['term']}",
+                                         f"{term} / {billing}", "allowed: monthly, annual or "
+                                         "triennial term, billed monthly, annual or triennial")])
+        terms.append(PLAIN_TERMS[key])
+    df["term"] = terms
+    for f in ("start", "end"):
+        df[f] = pd.to_datetime(df[f].str[:10], errors="coerce", format="mixed").dt.date
+    return df

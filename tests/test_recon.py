@@ -89,3 +89,21 @@ def test_a_file_in_another_encoding_is_refused(tmp_path):
     path.write_bytes(_csv(reconciliation_rows()).encode("utf-16"))
     with pytest.raises(ScenarioError, match="not UTF-8"):
         read_reconciliation([path])
+
+
+def test_a_distributors_plain_subscriptions_file_with_a_column_mapping(tmp_path):
+    from cspmodel.recon import read_subscriptions
+
+    path = _write(tmp_path, "Client,Sku,Seats,Term,Billing,Start,End,Cost,Price\n"
+                  "A,CFQ7TTC0LCHC:0002,10,P1Y,Monthly,2025-04-01,2026-03-31,'18.48,23.10\n"
+                  "B,CFQ7TTC0LFLZ:0001,120,P3Y,Annual,2025-06-01,2028-05-31,28.80,36.00\n"
+                  "C,CFQ7TTC0LCHC:0002,3,P1M,Monthly,2025-10-01,2025-10-31,21.12,26.40\n")
+    mapping = {"customer": "Client", "product": "Sku", "quantity": "Seats"}
+    subs = read_subscriptions(path, mapping)
+    assert list(subs["term"]) == ["annual_billed_monthly", "triennial_billed_yearly", "monthly"]
+    assert list(subs["quantity"]) == [10, 120, 3] and subs.loc[0, "cost"] == 18.48
+    with pytest.raises(ScenarioError, match="missing column"):
+        read_subscriptions(path)  # without the mapping the file's names are unknown
+    bad = _write(tmp_path, path.read_text().replace("P3Y", "P5Y"), "bad.csv")
+    with pytest.raises(ScenarioError, match="line 3, Term"):
+        read_subscriptions(bad, mapping)
