@@ -658,10 +658,7 @@ def payout_comparison(scenario: Scenario) -> pd.DataFrame:
         ['booking', 'invoice', 'cash_receipt']
     """
     rows = {}
-    for payout in PAYOUTS:
-        data = {f"commissions.plans.{i}.payout": payout
-                for i in range(len(scenario.commissions.plans))}
-        res = simulate(scenario.with_overrides(data))
+    for payout, res in _by_payout(scenario):
         lines = res.lines()
         comm = float(lines["commissions"].sum()) if "commissions" in lines else 0.0
         rows[payout] = {
@@ -689,9 +686,17 @@ def payout_timing(scenario: Scenario) -> pd.DataFrame:
         ['booking', 'invoice', 'cash_receipt']
     """
     cols = {}
+    for payout, res in _by_payout(scenario):
+        lines = res.lines()
+        cols[payout] = lines["commissions"] if "commissions" in lines else 0.0
+    return pd.DataFrame(cols)
+
+
+def _by_payout(scenario: Scenario) -> list[tuple[str, Result]]:
+    """The scenario run with every plan paid at each payout timing in turn."""
+    out = []
     for payout in PAYOUTS:
         data = {f"commissions.plans.{i}.payout": payout
                 for i in range(len(scenario.commissions.plans))}
-        lines = simulate(scenario.with_overrides(data)).lines()
-        cols[payout] = lines["commissions"] if "commissions" in lines else 0.0
-    return pd.DataFrame(cols)
+        out.append((payout, simulate(scenario.with_overrides(data))))
+    return out

@@ -79,6 +79,20 @@ def _text(path: str | os.PathLike[str]) -> str:
     return raw.decode("utf-8-sig")
 
 
+def _read_text(path: str | os.PathLike[str]) -> str:
+    """The file's text, or a ScenarioError naming the file when it cannot be read or is not
+    UTF-8."""
+    source = str(path)
+    try:
+        return _text(path)
+    except (OSError, gzip.BadGzipFile, EOFError) as exc:
+        raise ScenarioError([Problem(source, "(file)", None,
+                                     f"cannot read the file: {exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(source, "(file)", None,
+                                     f"not UTF-8 text ({exc.reason})")]) from None
+
+
 def read_reconciliation(paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
     """The licence rows of one or more reconciliation files, one row per charge, with the
     model's term, numbers as numbers, dates as dates and the partner's cost.
@@ -92,16 +106,7 @@ def read_reconciliation(paths: Iterable[str | os.PathLike[str]]) -> pd.DataFrame
     """
     frames = []
     for path in paths:
-        source = str(path)
-        try:
-            text = _text(path)
-        except (OSError, gzip.BadGzipFile, EOFError) as exc:
-            raise ScenarioError([Problem(source, "(file)", None,
-                                         f"cannot read the file: {exc}")]) from None
-        except UnicodeDecodeError as exc:
-            raise ScenarioError([Problem(source, "(file)", None,
-                                         f"not UTF-8 text ({exc.reason})")]) from None
-        frames.append(_rows(text, source))
+        frames.append(_rows(_read_text(path), str(path)))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -229,14 +234,7 @@ def read_subscriptions(path: str | os.PathLike[str], columns: dict[str, str] | N
         ('annual_billed_monthly', 18.48)
     """
     source = str(path)
-    try:
-        text = _text(path)
-    except (OSError, gzip.BadGzipFile, EOFError) as exc:
-        raise ScenarioError([Problem(source, "(file)", None,
-                                     f"cannot read the file: {exc}")]) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(source, "(file)", None,
-                                     f"not UTF-8 text ({exc.reason})")]) from None
+    text = _read_text(path)
     if not text.strip():
         raise ScenarioError([Problem(source, "(file)", None, "the file is empty")])
     raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
