@@ -38,6 +38,23 @@ def term_factor(scenario: Scenario, term: str, day: dt.date, product: str | None
         >>> term_factor(s, "triennial_billed_monthly", dt.date(2026, 1, 1))
         1.05
     """
+    fixed = fixed_term_factor(scenario, term, product)
+    return fixed if fixed is not None else float(annual_billed_monthly_factor_on(day))
+
+
+def fixed_term_factor(scenario: Scenario, term: str, product: str | None = None
+                      ) -> float | None:
+    """The price factor of a term where it does not depend on the date, else None (a term
+    billed monthly under a commitment follows Microsoft's dated factor unless the scenario or
+    the product sets its own).
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_e3: 1}\\n")
+        >>> fixed_term_factor(s, "monthly"), fixed_term_factor(s, "annual_billed_monthly")
+        (1.2, None)
+    """
     t = scenario.terms
     rule = TERMS[term].factor
     spec = scenario.product_spec(product) if product is not None else None
@@ -51,7 +68,7 @@ def term_factor(scenario: Scenario, term: str, day: dt.date, product: str | None
         return float(spec.annual_billed_monthly_factor)
     if t.annual_billed_monthly_factor is not None:
         return float(t.annual_billed_monthly_factor)
-    return float(annual_billed_monthly_factor_on(day))
+    return None
 
 
 def locked_prices(scenario: Scenario, products: list[str], lay: Layout
@@ -75,13 +92,15 @@ def locked_prices(scenario: Scenario, products: list[str], lay: Layout
     dates = [add_months(scenario.start_month, int(t)) for t in range(first, H)]
     lp = np.array([[scenario.list_price(pid, d) for d in dates] for pid in products])
     lp = lp.reshape(len(products), len(dates))
+    dated = np.array([annual_billed_monthly_factor_on(d) for d in dates], dtype=float)
     T, K, Q = len(lay.terms), len(products), lay.n_cohorts
     locked = np.zeros((T, K, Q, H))
     before = np.zeros((T, K, Q))
     for i, key in enumerate(lay.terms):
         # each product's factor on each date (a price list gives products their own)
-        factor = np.array([[term_factor(scenario, key, d, pid) for d in dates]
-                           for pid in products]).reshape(len(products), len(dates))
+        factor = np.array([dated if (f := fixed_term_factor(scenario, key, pid)) is None
+                           else np.full(len(dates), f) for pid in products]
+                          ).reshape(len(products), len(dates))
         g = lay.term_group[i]
         c = lay.groups[g]
         span = lay.span(g)
