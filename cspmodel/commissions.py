@@ -193,9 +193,7 @@ def _commissions(inp: Inputs, core: CoreOutput) -> tuple[np.ndarray, np.ndarray]
     inv_share = seg("pay_invoice")[:, :, None]
     dso = np.repeat(np.broadcast_to(d["dso_days"], (P, 1)).astype(float), S, axis=0)
     # the starting book's last invoices before the horizon, collected in month 0
-    start_seats = seg("customers_at_start") * seg("seats_per_customer")
-    before = {"resale": core.licence_before,
-              "support_plans": start_seats * seg("tier_price_per_seat_month"),
+    before = {"resale": core.licence_before, "support_plans": core.support_before,
               "services": np.zeros((P, S))}
     arrears = opening_settlement(H)[None]  # (1, 1, H): settled in month 0
     leave = _leave_probabilities(inp, P, S, H)  # (P, S, H) by months since joining

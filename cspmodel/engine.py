@@ -29,7 +29,7 @@ import numpy as np
 from . import ledger
 from .book import running_max_factor, seat_change_rates
 from .cash import settle
-from .inputs import SEGMENT_DRIVERS, TIER_DRIVERS, Inputs, build_inputs  # noqa: F401
+from .inputs import SEGMENT_DRIVERS, TIER_DRIVERS, Inputs, build_inputs, with_book_rows  # noqa: F401
 from .ledger import (  # noqa: F401 - re-exported for the readers of the engine
     COMPANY_LINES,
     PRODUCT_LINES,
@@ -73,6 +73,7 @@ class CoreOutput:
     invoices_before: np.ndarray  # (P,) the starting book's collectible month of invoices
     vendor_before: np.ndarray  # (P,) and of vendor bills, open at the start
     licence_before: np.ndarray  # (P, S) licences the starting book billed a month before
+    support_before: np.ndarray  # (P, S) its support plans billed a month before
     events: dict[str, np.ndarray] = field(default_factory=dict)
     cash_in: np.ndarray | None = None
     cash_out: np.ndarray | None = None
@@ -448,14 +449,21 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
     # order (see seq_sum): one path gives the same bits as each path of many
     P_out, H = inp.n_paths, inp.horizon
     P = max(P_out, 2)
+    user_inp, inp = inp, with_book_rows(inp)  # the opening book's rows as segments
     S, K = inp.share.shape
     lay = inp.layout
     run = _prepare(inp, P, detail)
     d = run.d
     start = None if join_from is None else np.broadcast_to(np.asarray(join_from), (P,))[None]
-    # the book at the start: customers spread evenly over each group's phases (section 1)
+    # the book at the start: customers spread evenly over each group's phases (section 1),
+    # and the opening book's subscriptions each on its own renewal month
     N = d["customers_at_start"][:, None, :] / lay.commitment[None, :, None]
     U = N * d["seats_per_customer"][:, None, :]
+    if inp.book is not None:
+        scale = np.broadcast_to(inp.drivers["book_scale"], (P, 1)).T  # (1, P)
+        first = len(user_inp.segments)
+        N[first:] += inp.book.customers[:, :, None] * scale[:, None, :]
+        U[first:] += inp.book.seats[:, :, None] * scale[:, None, :]
     C, U_ref = U.copy(), U.copy()  # committed seats; users at each term's start
     since = np.zeros(lay.n_cohorts, dtype=int)  # months since then
     A = np.zeros((len(lay.terms), S, lay.n_cohorts, P))  # added since a prepaid term's bill
@@ -478,17 +486,34 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
                        out_k[m], out_s[m], out_c[m], book[:, m], vendor_b[m:m + 1])
     _fixed_company_lines(out_c, inp)
 
-    def out(x: np.ndarray) -> np.ndarray:  # (H, ..., P) -> (P_out, ..., H)
-        return _months_last(x[..., :P_out])
+    def out(x: np.ndarray, per_segment: bool = True) -> np.ndarray:
+        # (H, S, ..., P) -> (P_out, S, ..., H), the opening book's rows added to their segments
+        x = _months_last(x[..., :P_out])
+        return _fold_book(x, inp.book, len(user_inp.segments)) if per_segment else x
 
     core = CoreOutput(
-        product_lines=out(out_k), segment_lines=out(out_s), company_lines=out(out_c),
-        customers=out(book[0]), seats=out(book[1]), new_customers=out(book[2]),
-        churned_customers=out(book[3]), billings=out(book[4]), vendor_billings=out(vendor_b),
-        **{k: v[..., :P_out] if k != "licence_before" else v[:P_out]
+        product_lines=out(out_k, detail), segment_lines=out(out_s, detail),
+        company_lines=out(out_c, False), customers=out(book[0]), seats=out(book[1]),
+        new_customers=out(book[2]), churned_customers=out(book[3]), billings=out(book[4]),
+        vendor_billings=out(vendor_b, False),
+        **{k: v[..., :P_out] if k not in PER_SEGMENT_OPENING
+           else _fold_book(v[:P_out], inp.book, len(user_inp.segments))
            for k, v in opening.items()},
         events={} if ev is None else {n: out(ev[i]) for i, n in enumerate(EVENTS)})
-    return with_cash(core, inp) if cash else core
+    return with_cash(core, user_inp) if cash else core
+
+
+PER_SEGMENT_OPENING = ("licence_before", "support_before")
+
+
+def _fold_book(x: np.ndarray, book, S: int) -> np.ndarray:  # noqa: ANN001
+    """Add the opening book's rows (segments ``S`` on, axis 1) into their segments."""
+    if book is None:
+        return x
+    folded = x[:, :S].copy()
+    for b, parent in enumerate(book.parent):
+        folded[:, parent] += x[:, S + b]
+    return folded
 
 
 def _month(m: int, inp: Inputs, run: _Run, N, U, C, U_ref, since, A, joiners, users_before,  # noqa: ANN001, PLR0913
@@ -700,11 +725,13 @@ def _opening(inp: Inputs, lay, terms, shares, gshare, U, C, d, mk, pd_  # noqa: 
             deferred += seq_sum(sh * seq_sum(C[:, span] * left * price, 1), 0)
             prepaid += seq_sum(sh * seq_sum(C[:, span] * left * (c0 + dm[:, None] * s0), 1), 0)
         licence_month += sh * seq_sum(C[:, span] * price, 1)
-    billed = licence_month + _per_segment(U, gshare, lay) * d["tier_price_per_seat_month"]
+    support_month = _per_segment(U, gshare, lay) * d["tier_price_per_seat_month"]
+    billed = licence_month + support_month
     invoices = seq_sum(billed * d["pay_invoice"] * (1.0 - d["bad_debt_rate"]), 0)
     return {"deferred_opening": deferred, "prepaid_opening": prepaid,
             "invoices_before": invoices, "vendor_before": vendor_month.sum(axis=0),
-            "licence_before": np.ascontiguousarray(licence_month.T)}
+            "licence_before": np.ascontiguousarray(licence_month.T),
+            "support_before": np.ascontiguousarray(support_month.T)}
 
 
 def with_cash(core: CoreOutput, inp: Inputs) -> CoreOutput:

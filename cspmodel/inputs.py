@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .opening import BookArrays, book_arrays, terms_in_book
 from .pricing import locked_prices
 from .schema import Scenario
 from .terms import TERM_KEYS, Layout, layout
@@ -46,6 +47,7 @@ class Inputs:
     flexible: np.ndarray  # (S,) bool
     horizon: int
     partner_discount: np.ndarray  # (K,)
+    book: BookArrays | None = None  # the opening book, subscription by subscription
 
     @property
     def n_paths(self) -> int:
@@ -78,13 +80,18 @@ def build_inputs(scenario: Scenario) -> Inputs:
         for pid in list(seg.product_mix) + list(seg.addons):
             if pid not in products:
                 products.append(pid)
+    for sub in scenario.opening_book.subscriptions:
+        if sub.product not in products:
+            products.append(sub.product)
     S, K, H = len(segs), len(products), scenario.horizon_months
     share = np.zeros((S, K))
     for i, seg in enumerate(segs):
         for pid, v in list(seg.product_mix.items()) + list(seg.addons.items()):
             share[i, products.index(pid)] += v
 
-    used = [k for k in TERM_KEYS if any(seg.term_mix.get(k, 0.0) > 0 for seg in segs)]
+    booked = terms_in_book(scenario)
+    used = [k for k in TERM_KEYS
+            if k in booked or any(seg.term_mix.get(k, 0.0) > 0 for seg in segs)]
     lay = layout(used)
     locked, locked_before = locked_prices(scenario, products, lay)
 
@@ -106,6 +113,7 @@ def build_inputs(scenario: Scenario) -> Inputs:
 
     for name, v in company_drivers(scenario).items():
         drivers[name] = np.array([[float(v)]])
+    drivers["book_scale"] = np.ones((1, 1))  # 0: the run without the opening book
     return Inputs(
         scenario=scenario,
         segments=[s.name for s in segs],
@@ -121,6 +129,7 @@ def build_inputs(scenario: Scenario) -> Inputs:
         flexible=np.array([seg.contract_policy == "flexible" for seg in segs]),
         horizon=H,
         partner_discount=np.array([scenario.partner_discount(pid) for pid in products]),
+        book=book_arrays(scenario, [s.name for s in segs], products, lay),
     )
 
 def company_drivers(scenario: Scenario) -> dict[str, float]:
@@ -170,3 +179,60 @@ def company_drivers(scenario: Scenario) -> dict[str, float]:
             + ch.direct.portal_per_year + ch.direct.training_per_year
             + ch.direct.compliance_per_year) if ch.model == "direct" else 0.0,
     }
+
+
+def is_segment_driver(name: str) -> bool:
+    """Whether a driver is kept per segment ``(P, S)`` (else per company ``(P, 1)``).
+
+    Example:
+        >>> is_segment_driver("churn_annual"), is_segment_driver("bad_debt_rate")
+        (True, False)
+    """
+    return name in SEGMENT_DRIVERS or name.startswith(("term_", "pay_", "tier_"))
+
+
+def with_book_rows(inp: Inputs) -> Inputs:
+    """The inputs the month loop runs on: each row of the opening book (segment, product,
+    term) becomes a segment of its own after the scenario's, with its segment's drivers, one
+    seat of its product per user, all of its customers on its term, no new customers, and the
+    support plan on base products only. :func:`cspmodel.engine.run_core` adds the rows back
+    into their segments. Inputs without a book come back as they are.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_premium: 1}\\nopening_book:\\n  subscriptions:\\n"
+        ...     "  - {customer: C, segment: A, product: m365_business_premium,"
+        ...     " term: annual_upfront, seats: 10, renews: 2026-05}\\n")
+        >>> inner = with_book_rows(build_inputs(s))
+        >>> inner.segments, inner.drivers["new_customers_per_month"][0].tolist()  # book: none
+        (['A', 'A (opening book)'], [1.0, 0.0])
+    """
+    b = inp.book
+    if b is None:
+        return inp
+    S, K = inp.share.shape
+    rows = np.concatenate([np.arange(S), b.parent])
+    base = np.arange(S + len(b.parent)) < S
+    drivers = {}
+    for name, v in inp.drivers.items():
+        if not is_segment_driver(name):
+            drivers[name] = v
+            continue
+        x = np.array(np.broadcast_to(v, (v.shape[0], S))[:, rows], dtype=float)
+        if name in ("customers_at_start", "new_customers_per_month"):
+            x[:, ~base] = 0.0  # the book's customers are placed by run_core
+        elif name.startswith("term_"):
+            t = inp.layout.terms.index(name[len("term_"):])
+            x[:, ~base] = (b.term == t).astype(float)
+        elif name in ("tier_price_per_seat_month", "tier_tickets_per_seat_month"):
+            x[:, ~base] *= b.support
+        drivers[name] = x
+    own = np.zeros((len(b.parent), K))
+    own[np.arange(len(b.parent)), b.product] = 1.0
+    return Inputs(**{
+        **inp.__dict__, "drivers": drivers, "share": np.vstack([inp.share, own]),
+        "segments": inp.segments + [f"{inp.segments[p]} (opening book)" for p in b.parent],
+        "flexible": np.concatenate([inp.flexible, inp.flexible[b.parent]]),
+        "tier_index": np.concatenate([inp.tier_index,
+                                      np.where(b.support, inp.tier_index[b.parent], -1)])})

@@ -49,11 +49,12 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
 def load_scenario_text(text: str, source: str = "<text>",
                        base_dir: str | os.PathLike[str] | None = None) -> Scenario:
     """Validate a scenario given as YAML text (``source`` names it in errors; ``base_dir``:
-    where a price list the scenario names is looked for)."""
+    where a price list or a book file the scenario names is looked for)."""
+    from .opening import expand_opening_book
     from .pricelist import expand_price_list
 
-    data = parse_yaml(text, source)
-    return validate_data(expand_price_list(data, base_dir, source), source)
+    data = expand_price_list(parse_yaml(text, source), base_dir, source)
+    return validate_data(expand_opening_book(data, base_dir, source), source)
 
 
 class _DuplicateKey(yaml.constructor.ConstructorError):

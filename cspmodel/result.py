@@ -430,7 +430,8 @@ def _run_with_joiners(inp: Inputs, window_start: int, detail: bool, events: bool
     linear in its customers, so what those who were there before the window bring is the
     book's less the joiners'. One path: both in one run of two paths; many: a second run of
     the window's months only."""
-    empty = dict(inp.drivers, customers_at_start=np.zeros((1, len(inp.segments))))
+    empty = dict(inp.drivers, customers_at_start=np.zeros((1, len(inp.segments))),
+                 book_scale=np.zeros((1, 1)))
     if inp.n_paths == 1:
         both = {k: np.concatenate([np.broadcast_to(v, (1,) + v.shape[1:]),
                                    np.broadcast_to(empty[k], (1,) + v.shape[1:])])

@@ -35,6 +35,7 @@ from . import catalog
 from .catalog import FACTS, PRODUCTS, VENDOR_PLANS
 from .checking import describe_bounds, field_bounds, set_path, validated  # noqa: F401
 from .terms import TERM_KEYS, TERMS  # noqa: E402,F401 - the term table: term_mix keys
+from .util import add_months
 
 PAYMENT_KEYS = ("card", "ach", "invoice")
 
@@ -578,6 +579,62 @@ class CatalogSource(Frozen):
         "in the price list")
 
 
+def _as_month(v: Any) -> Any:
+    """``YYYY-MM`` (or a date) as the first day of its month; anything else is left for the
+    field's own type check."""
+    if isinstance(v, str):
+        text = v.strip()
+        try:
+            if len(text) == 7:
+                return dt.date.fromisoformat(text + "-01")
+            return dt.date.fromisoformat(text).replace(day=1)
+        except ValueError:
+            raise PydanticCustomError(
+                "month", "'{v}' is not a month; write it as YYYY-MM, e.g. 2026-01",
+                {"v": v}) from None
+    if isinstance(v, dt.date):
+        return v.replace(day=1)
+    return v
+
+
+class Subscription(Frozen):
+    """One subscription of the partner's book at the start: a customer's seats of one product
+    on one term, and the month it next renews (on or after the scenario's start)."""
+
+    customer: str = Field(min_length=1, description="The customer (a name or an id)")
+    segment: str = Field(min_length=1, description="The segment it belongs to (a segment name)")
+    product: str = Field(min_length=1, description="Product key (catalog or products)")
+    term: Literal[TERM_KEYS] = Field(description="Term and billing: " + ", ".join(TERM_KEYS))  # type: ignore[valid-type]
+    seats: float = Field(ge=0.0, allow_inf_nan=False, description="Seats (licences)")
+    renews: dt.date | None = Field(
+        default=None, description="Month of its next renewal (YYYY-MM), on or after the "
+        "start and within one term of it; empty for a monthly term")
+
+    @field_validator("renews", mode="before")
+    @classmethod
+    def _month(cls, v: Any) -> Any:
+        return None if v in ("", None) else _as_month(v)
+
+    @field_serializer("renews")
+    def _ser_month(self, v: dt.date | None) -> str | None:
+        return None if v is None else v.strftime("%Y-%m")
+
+
+class OpeningBook(Frozen):
+    """The partner's own book at the start, subscription by subscription (in place of, or on
+    top of, each segment's ``customers_at_start`` spread evenly over the renewal months).
+
+    ``file`` names a CSV (relative to the scenario file) with the columns ``customer, segment,
+    product, term, seats, renews``, as ``cspmodel import`` writes it; it is read at load and
+    its rows become ``subscriptions``.
+    """
+
+    file: str | None = Field(default=None, description="Book CSV (customer, segment, product, "
+                             "term, seats, renews), relative to the scenario file")
+    subscriptions: tuple[Subscription, ...] = Field(
+        default=(), description="The subscriptions at the start (read from file if given)")
+
+
 class Scenario(Frozen):
     """One partner's business: the root of a scenario file.
 
@@ -611,23 +668,13 @@ class Scenario(Frozen):
     thresholds: Thresholds = Field(default_factory=Thresholds, description="Programme minimums")
     commissions: Commissions = Field(default_factory=Commissions,
                                      description="Sales commission plans")
+    opening_book: OpeningBook = Field(default_factory=OpeningBook,
+                                      description="The partner's own subscriptions at the start")
 
     @field_validator("start_month", mode="before")
     @classmethod
     def _month(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            text = v.strip()
-            try:
-                if len(text) == 7:
-                    return dt.date.fromisoformat(text + "-01")
-                return dt.date.fromisoformat(text).replace(day=1)
-            except ValueError:
-                raise PydanticCustomError(
-                    "month", "'{v}' is not a month; write it as YYYY-MM, e.g. 2026-01",
-                    {"v": v}) from None
-        if isinstance(v, dt.date):
-            return v.replace(day=1)
-        return v
+        return _as_month(v)
 
     @field_validator("currency")
     @classmethod
@@ -683,12 +730,40 @@ class Scenario(Frozen):
                 if seg_name not in names:
                     raise _located(("commissions", "plans", i, "segments", j), seg_name,
                                    "unknown segment {value}; allowed: " + ", ".join(names))
+        self._check_book(known, names)
         if self.channel.model == "direct" and self.support.vendor_plan is None:
             raise _located(
                 ("support", "vendor_plan"), None,
                 "a direct channel needs a Microsoft support plan; allowed: "
                 + ", ".join(VENDOR_PLANS))
         return self
+
+    def _check_book(self, known: set[str], names: list[str]) -> None:
+        """Each subscription of the opening book names a segment, a known product on a term it
+        offers, and its next renewal within one term of the start."""
+        for i, sub in enumerate(self.opening_book.subscriptions):
+            at = ("opening_book", "subscriptions", i)
+            if sub.segment not in names:
+                raise _located(at + ("segment",), sub.segment,
+                               "unknown segment {value}; allowed: " + ", ".join(names))
+            if sub.product not in known:
+                raise _located(at + ("product",), sub.product, "unknown product {value}; "
+                               "allowed: " + ", ".join(sorted(known)))
+            term = TERMS[sub.term]
+            if term.product_term not in self.product_terms(sub.product):
+                raise _located(at + ("term",), sub.term, f"product '{sub.product}' has no "
+                               f"{term.product_term} term; allowed: " + ", ".join(
+                                   k for k in TERM_KEYS if TERMS[k].product_term
+                                   in self.product_terms(sub.product)))
+            if term.commitment == 1:
+                continue
+            last = add_months(self.start_month, term.commitment - 1)
+            if sub.renews is None or not self.start_month <= sub.renews <= last:
+                raise _located(
+                    at + ("renews",), None if sub.renews is None
+                    else sub.renews.strftime("%Y-%m"),
+                    f"the next renewal of a {term.commitment}-month term must fall from "
+                    f"{self.start_month:%Y-%m} (the start) to {last:%Y-%m}; got {{value}}")
 
     # -- helpers used by the engine and the views -------------------------------------------
     def product_ids_known(self) -> set[str]:

@@ -283,6 +283,8 @@ class Cohort:
     locked_on: dt.date  # date whose list price and term factor are locked
     reference_seats: float = 0.0  # users when the current term started (or the horizon)
     months_since: int = 0  # months since then
+    products: list | None = None  # an opening-book subscription: [(its product, 1.0)]
+    support: bool = True  # its seats take the segment's support plan (not an add-on's)
 
     @property
     def commitment(self) -> int:
@@ -335,6 +337,35 @@ def initial_cohorts(segment: Segment, start: dt.date) -> list[Cohort]:
                     reference_seats=n_phase * segment.seats_per_customer,
                 )
             )
+    return cohorts
+
+
+def book_cohorts(scenario: Scenario, segment: Segment) -> list[Cohort]:
+    """The opening book's subscriptions of a segment, one cohort each (section 1): a
+    subscription that next renews ``r`` months after the start sits on phase ``r mod
+    commitment``; a customer with ``n`` subscriptions counts ``1/n`` in each; an add-on
+    product's seats take no support plan."""
+    from cspmodel.catalog import PRODUCTS
+
+    subs = scenario.opening_book.subscriptions
+    count = {}
+    for sub in subs:
+        count[sub.customer] = count.get(sub.customer, 0) + 1
+    start = scenario.start_month
+    cohorts = []
+    for sub in subs:
+        if sub.segment != segment.name:
+            continue
+        spec = TERMS[sub.term]
+        r = 0 if sub.renews is None else (
+            (sub.renews.year - start.year) * 12 + sub.renews.month - start.month)
+        phase = r % spec.commitment
+        base = PRODUCTS[sub.product].kind == "base" if sub.product in PRODUCTS else True
+        cohorts.append(Cohort(
+            term=sub.term, phase=phase, customers=1.0 / count[sub.customer], seats=sub.seats,
+            committed=sub.seats, added=0.0,
+            locked_on=add_months(start, phase - spec.commitment),
+            reference_seats=sub.seats, products=[(sub.product, 1.0)], support=base))
     return cohorts
 
 
@@ -635,7 +666,8 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
     support = s.support
     book = _Book()
 
-    cohorts = {seg.name: initial_cohorts(seg, start) for seg in s.segments}
+    cohorts = {seg.name: initial_cohorts(seg, start) + book_cohorts(s, seg)
+               for seg in s.segments}
 
     # ---- opening balances of deferred revenue and prepaid costs (sections 4 and 5) ----------
     # An initial cohort of a prepaid term was billed before the horizon for `billing` months
@@ -648,7 +680,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
             left = cohort.phase % cohort.billing
             if cohort.kind != "U" or left == 0:
                 continue
-            for pid, share in segment_products(seg):
+            for pid, share in cohort.products or segment_products(seg):
                 prices = cohort_prices(s, seg, cohort, pid)
                 deferred += (
                     left * cohort.committed * share * prices.customer * (1.0 - seg.prepay_discount)
@@ -669,9 +701,9 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
         seg_billing = 0.0
         by_class = {"resale": 0.0, "support_plans": 0.0, "services": 0.0}
         for cohort in cohorts[seg.name]:
-            seg_billing += cohort.seats * tier.price_per_seat_month
-            by_class["support_plans"] += cohort.seats * tier.price_per_seat_month
-            for pid, share in segment_products(seg):
+            seg_billing += cohort.support * cohort.seats * tier.price_per_seat_month
+            by_class["support_plans"] += cohort.support * cohort.seats * tier.price_per_seat_month
+            for pid, share in cohort.products or segment_products(seg):
                 prices = cohort_prices(s, seg, cohort, pid)
                 prepay = (1.0 - seg.prepay_discount) if cohort.kind == "U" else 1.0
                 seg_billing += cohort.committed * share * prices.customer * prepay
@@ -795,7 +827,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                     cohort.added = 0.0
 
                 # ---- 2(c) new customers ----------------------------------------------------
-                if renews:
+                if renews and cohort.products is None:  # the book takes no new customers
                     joining = joining_total * seg.term_mix.get(cohort.term, 0.0)
                 else:
                     joining = 0.0
@@ -806,11 +838,12 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                     cohort.reference_seats = cohort.seats
                     cohort.months_since = 0
 
-                seat_changes += adds + reds + churned_seats + joining * spc
+                per_seat = 1.0 if cohort.products else licences_per_seat
+                seat_changes += (adds + reds + churned_seats + joining * spc) * per_seat
 
                 # ---- 4 and 5: licences, product by product ---------------------------------
                 cohort_licence_billings = 0.0
-                for pid, share in products:
+                for pid, share in cohort.products or products:
                     prices = cohort_prices(s, seg, cohort, pid)
                     vendor_unit = prices.partner + prices.distributor
                     distributor = cohort.committed * share * prices.distributor
@@ -901,7 +934,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                     vendor_billings[m] += vendor
 
                 # ---- support plans and services of this cohort -----------------------------
-                support_bill = cohort.seats * tier.price_per_seat_month
+                support_bill = cohort.support * cohort.seats * tier.price_per_seat_month
                 services_bill = joining * (
                     services.onboarding_price_per_customer
                     + spc * services.deployment_price_per_seat
@@ -911,7 +944,8 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 seg_billings += cohort_billings
 
                 # ---- 6: card and debit fees of this cohort ---------------------------------
-                if cohort.kind in ("M", "B") or billed_now or tier.price_per_seat_month > 0:
+                if (cohort.kind in ("M", "B") or billed_now
+                        or cohort.support * tier.price_per_seat_month > 0):
                     charges = cohort.customers
                 else:
                     charges = 0.0  # an addition to an upfront term without a support price
@@ -950,8 +984,8 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
             ev.first_support = joining_total * spc * tier.price_per_seat_month
             ev.first_services = services_revenue
 
-            # 5: support labor on the segment's seats
-            tickets = seats * tier.tickets_per_seat_month
+            # 5: support labor on the segment's seats (an add-on's seats take no support)
+            tickets = sum(c.seats for c in cohorts[name] if c.support) * tier.tickets_per_seat_month
             escalated = tickets * tier.escalation_rate
             hours = (
                 (tickets * tier.minutes_per_ticket + escalated * tier.escalation_minutes)
@@ -984,7 +1018,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 name,
                 ALL,
                 "license_admin",
-                seat_changes * licences_per_seat * costs.license_admin_per_seat_change,
+                seat_changes * costs.license_admin_per_seat_change,
             )
             if not s.commissions.plans:
                 book.post(

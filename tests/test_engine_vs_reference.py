@@ -128,10 +128,36 @@ def scenarios(draw: Any, with_plans: bool | None = None) -> cspmodel.Scenario:
         "products": [{"id": "m365_business_premium", "price_changes": [
             {"effective": "2026-03-01", "list_price_per_seat_month": 24.0}]}],
     }
+    if draw(st.booleans()):
+        data["opening_book"] = {"subscriptions": draw(book(
+            [seg["name"] for seg in segments], data["start_month"]))}
     if with_plans or (with_plans is None and draw(st.booleans())):
         data["commissions"] = {"plans": draw(plans([s["name"] for s in segments]))}
         data["costs"] = {"bad_debt_rate": draw(st.sampled_from([0.0, 0.02]))}
     return validate_data(data, "generated")
+
+
+@st.composite
+def book(draw: Any, segment_names: list[str], start: str) -> list[dict[str, Any]]:
+    """1-6 subscriptions of an opening book: customers with one or more products (add-ons
+    too), on every term their product offers, renewing in any month of their term."""
+    from cspmodel.catalog import PRODUCTS
+    from cspmodel.terms import TERMS
+    from cspmodel.util import add_months
+
+    out = []
+    for _ in range(draw(st.integers(1, 6))):
+        pid = draw(st.sampled_from(BASE_PRODUCTS + ADDONS))
+        term = draw(st.sampled_from([k for k in TERM_KEYS
+                                     if TERMS[k].product_term in PRODUCTS[pid].terms]))
+        c = TERMS[term].commitment
+        renews = add_months(cspmodel.schema.dt.date.fromisoformat(start + "-01"),
+                            draw(st.integers(0, c - 1)))
+        out.append({"customer": draw(st.sampled_from(["C0", "C1", "C2"])),
+                    "segment": draw(st.sampled_from(segment_names)), "product": pid,
+                    "term": term, "seats": draw(st.sampled_from([1.0, 10.0, 120.0])),
+                    "renews": None if c == 1 else renews.strftime("%Y-%m")})
+    return out
 
 
 @st.composite
