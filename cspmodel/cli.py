@@ -112,6 +112,49 @@ def compare(files: tuple[str, ...], sets: tuple[str, ...], out: str | None) -> N
         click.echo(f"\nWrote {out}")
 
 
+@main.command("import")
+@click.option("--price-list", "price_list", required=True, type=click.Path(dir_okay=False),
+              help="Microsoft's NCE licence-based price list (CSV) from Partner Center.")
+@click.option("--recon", "recon", multiple=True, type=click.Path(dir_okay=False),
+              help="A billing reconciliation file (CSV or .gz; repeatable).")
+@click.option("--subscriptions", "subscriptions_file", type=click.Path(dir_okay=False),
+              default=None, help="A distributor's plain subscriptions CSV, instead of or with "
+              "--recon.")
+@click.option("--column", "columns", multiple=True, metavar="NAME=HEADER",
+              help="The subscriptions file's own header for a field, e.g. quantity=Seats.")
+@click.option("--segments", default=None, metavar="RULE",
+              help="seats:10,50 (bands of a customer's seats) or a CSV of customer,segment.")
+@click.option("--start", default=None, metavar="YYYY-MM",
+              help="First month (default: the month after the latest charge).")
+@click.option("--market-segment", default="commercial",
+              help="Price list segment: commercial, education, charity or government.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="The scenario to write (its book file is written beside it).")
+def import_command(price_list: str, recon: tuple[str, ...], subscriptions_file: str | None,
+                   columns: tuple[str, ...], segments: str | None, start: str | None,
+                   market_segment: str, out: str) -> None:
+    """Build a scenario of your own business from Partner Center's files."""
+    from .importer import build_import, write_import
+
+    try:
+        mapping = dict(c.split("=", 1) for c in columns)
+    except ValueError:
+        click.echo(f"--column: write it as NAME=HEADER, e.g. quantity=Seats (got {columns})",
+                   err=True)
+        sys.exit(2)
+    try:
+        imp = build_import(price_list, list(recon), out, subscriptions_file, mapping or None,
+                           segments, start, market_segment)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo("Nothing was written.", err=True)
+        sys.exit(2)
+    click.echo(imp.report())
+    scenario_path, book_path = write_import(imp, out)
+    click.echo(f"\nWrote {scenario_path} and {book_path}. Next: cspmodel run {scenario_path}")
+
+
 from .batch import batch_command  # noqa: E402 - the batch command lives in its own module
 
 main.add_command(batch_command)

@@ -137,8 +137,6 @@ def book_arrays(scenario: Any, segments: list[str], products: list[str],  # noqa
         >>> np.nonzero(b.seats[0])[0].tolist(), float(b.seats[0].sum())
         ([5], 10.0)
     """
-    from .catalog import PRODUCTS
-
     subs = scenario.opening_book.subscriptions
     if not subs:
         return None
@@ -165,18 +163,11 @@ def book_arrays(scenario: Any, segments: list[str], products: list[str],  # noqa
         rows_n[i][q] += 1.0 / per_customer[sub.customer]
         rows_s[i][q] += sub.seats
 
-    def is_base(pid: str) -> bool:
-        spec = scenario.product_spec(pid)
-        kind = getattr(spec, "kind", None) if spec is not None else None
-        if kind is None:
-            kind = PRODUCTS[pid].kind if pid in PRODUCTS else "base"
-        return kind == "base"
-
     return BookArrays(
         parent=np.array([k[0] for k in keys]), product=np.array([k[1] for k in keys]),
         term=np.array([k[2] for k in keys]), customers=np.array(rows_n),
         seats=np.array(rows_s),
-        support=np.array([is_base(products[k[1]]) for k in keys]))
+        support=np.array([scenario.product_kind(products[k[1]]) == "base" for k in keys]))
 
 
 def terms_in_book(scenario: Any) -> set[str]:  # noqa: ANN401

@@ -141,17 +141,75 @@ SUBSCRIPTIONS = (
 )
 
 
-def reconciliation_rows() -> list[dict[str, str]]:
+CYCLES = {"monthly": ("One-Month commitment for monthly billing", "Monthly", 1, 1.20, 1),
+          "annual_billed_monthly": ("One-Year commitment for monthly/yearly billing", "Monthly",
+                                    12, 1.05, 1),
+          "annual_upfront": ("One-Year commitment for monthly/yearly billing", "Annual", 12,
+                             1.0, 12),
+          "triennial_billed_yearly": ("Three-3 Years commitment for monthly/yearly billing",
+                                      "Annual", 36, 1.0, 12)}
+
+
+def generated_subscriptions(customers: int, seed: int = 7) -> list[tuple]:
+    """``customers`` made-up customers of a small partner, as rows like ``SUBSCRIPTIONS``: a
+    base licence each (Business Basic or Premium, or E3 for the larger ones) on a monthly,
+    annual or three-year term with its own start date, Copilot for some; the last invoice
+    is December 2025 (each charge starts in or before it).
+
+    Example:
+        >>> len(generated_subscriptions(10)) >= 10
+        True
+    """
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for i in range(customers):
+        cust = f"cust-{i + 1:03d}"
+        seats = rng.choice([2, 5, 8, 12, 15, 20, 25, 40, 60, 120])
+        pid, sku, name, price, _d, _m, _t = (PRODUCTS[2] if seats >= 40 and rng.random() < 0.6
+                                             else PRODUCTS[rng.choice([0, 0, 1])])
+        terms = ["monthly", "annual_billed_monthly", "annual_upfront"]
+        weights = [0.3, 0.45, 0.25]
+        if pid == PRODUCTS[2][0] and seats >= 100:
+            terms, weights = terms + ["triennial_billed_yearly"], [0.1, 0.3, 0.2, 0.4]
+        items = [(pid, sku, name, price, rng.choices(terms, weights)[0], seats)]
+        if rng.random() < 0.2:  # Copilot for part of the users, one-year term
+            p = PRODUCTS[3]
+            items.append((p[0], p[1], p[2], p[3], rng.choice(["annual_billed_monthly",
+                                                              "annual_upfront"]),
+                          max(1, seats // 4)))
+        for j, (pid_, sku_, name_, prices, term, n) in enumerate(items):
+            cycle, freq, commitment, factor, months = CYCLES[term]
+            list_price = prices["2025-04-01"]
+            discount = next(d for q, k, _n, _p, d, _m, _t in PRODUCTS if q == pid_ and k == sku_)
+            if commitment == 1:
+                start = "2025-12-01"
+            else:  # a term that started within the last commitment, on the 1st
+                back = rng.randrange(commitment)
+                y, m = divmod(2025 * 12 + 11 - back, 12)
+                start = f"{y}-{m + 1:02d}-01"
+            end = _charge_end(start, commitment)
+            charge_months = months if months > 1 else 1
+            cost = round(list_price * factor * (1 - discount) * charge_months, 2)
+            out.append((f"sub-{i + 1:03d}-{j}", cust, pid_, sku_.zfill(4), name_, cycle, freq,
+                        n, cost, charge_months, start, end))
+    return out
+
+
+def reconciliation_rows(customers: int = 0, seed: int = 7) -> list[dict[str, str]]:
     """Rows of a sample new-commerce licence-based reconciliation file: one charge per
-    subscription, and an added block of seats with its prorated charge.
+    subscription, and an added block of seats with its prorated charge; ``customers`` adds
+    made-up customers (:func:`generated_subscriptions`) with a trial, a cancelled
+    subscription, a credit and a product that is not in the price list among them.
 
     Example:
         >>> len(reconciliation_rows())
         4
     """
     rows = []
-    for sub, cust, pid, sku, name, cycle, freq, seats, price, months, start, end in \
-            SUBSCRIPTIONS:
+    subs = SUBSCRIPTIONS + tuple(generated_subscriptions(customers, seed) if customers else ())
+    for sub, cust, pid, sku, name, cycle, freq, seats, price, months, start, end in subs:
         charge_end = _charge_end(start, months)
         base = {k: "" for k in RECON_HEADER}
         base.update({"PartnerId": "partner-1", "CustomerId": cust,
@@ -170,7 +228,26 @@ def reconciliation_rows() -> list[dict[str, str]]:
     add.update({"ChargeType": "addQuantity", "Quantity": "30", "BillableQuantity": "5",
                 "ChargeStartDate": "2025-09-20", "EffectiveUnitPrice": "'25.20"})
     rows.append(add)
+    if customers:
+        rows.extend(_odd_rows(rows))
     return rows
+
+
+def _odd_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """What an import leaves out or folds in: a trial (price 0), a cancelled subscription,
+    two seats removed with their credit, and a product that is not in the price list."""
+    first = rows[-1]
+    trial = {**rows[3], "SubscriptionId": "sub-trial", "ChargeType": "new", "UnitPrice": "0",
+             "EffectiveUnitPrice": "0", "TotalForCustomer": "0.00", "Quantity": "25",
+             "BillableQuantity": "25", "SkuName": "Microsoft 365 Business Premium Trial"}
+    cancel = {**rows[4], "ChargeType": "cancel", "BillableQuantity": f"-{rows[4]['Quantity']}",
+              "TotalForCustomer": "0.00"}
+    seats = int(first["Quantity"])
+    credit = {**first, "ChargeType": "removeQuantity", "Quantity": str(max(seats - 2, 1)),
+              "BillableQuantity": "-2", "ChargeStartDate": "2025-12-15"}
+    other = {**rows[5], "SubscriptionId": "sub-other", "ProductId": "DZH318Z0BXWC",
+             "SkuId": "0002", "SkuName": "Microsoft Defender for Cloud Apps (legacy)"}
+    return [trial, cancel, credit, other]
 
 
 def _charge_end(day: str, months: int) -> str:
@@ -184,7 +261,7 @@ def _charge_end(day: str, months: int) -> str:
         dt.date(first.year, first.month, min(d.day, 28)) - dt.timedelta(days=1)).isoformat()
 
 
-def write_reconciliation(path: str | os.PathLike[str]) -> Path:
+def write_reconciliation(path: str | os.PathLike[str], customers: int = 0) -> Path:
     """Write a sample reconciliation file (CSV with a byte order mark).
 
     Example:
@@ -195,5 +272,5 @@ def write_reconciliation(path: str | os.PathLike[str]) -> Path:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=RECON_HEADER, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(reconciliation_rows())
+    writer.writerows(reconciliation_rows(customers))
     return atomic_write_text(Path(path), "\ufeff" + buf.getvalue())

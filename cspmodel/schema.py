@@ -252,6 +252,9 @@ class ProductSpec(Frozen):
         json_schema_extra={"unit": "x list"})
     sku: str | None = Field(default=None, description="Microsoft's ProductId:SkuId, when the "
                             "product comes from a price list")
+    kind: Literal["base", "addon"] | None = Field(
+        default=None, description="base (a user's main licence, which takes the support plan) "
+        "or addon (Copilot, Defender...: no support plan); empty means the catalog's, or base")
 
     @model_validator(mode="after")
     def _known(self) -> ProductSpec:
@@ -785,6 +788,13 @@ class Scenario(Frozen):
         if pid in PRODUCTS:
             return PRODUCTS[pid].terms
         return ("monthly", "annual")
+
+    def product_kind(self, pid: str) -> str:
+        """``base`` or ``addon``: the scenario's entry, else the catalog's, else base."""
+        spec = self.product_spec(pid)
+        if spec is not None and spec.kind is not None:
+            return spec.kind
+        return PRODUCTS[pid].kind if pid in PRODUCTS else "base"
 
     def product_name(self, pid: str) -> str:
         """Display name of a product."""

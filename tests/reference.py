@@ -356,15 +356,18 @@ def book_cohorts(scenario: Scenario, segment: Segment) -> list[Cohort]:
     for sub in subs:
         if sub.segment != segment.name:
             continue
-        spec = TERMS[sub.term]
+        term = TERMS[sub.term]
         r = 0 if sub.renews is None else (
             (sub.renews.year - start.year) * 12 + sub.renews.month - start.month)
-        phase = r % spec.commitment
-        base = PRODUCTS[sub.product].kind == "base" if sub.product in PRODUCTS else True
+        phase = r % term.commitment
+        spec = scenario.product_spec(sub.product)
+        kind = spec.kind if spec is not None and spec.kind is not None else (
+            PRODUCTS[sub.product].kind if sub.product in PRODUCTS else "base")
+        base = kind == "base"
         cohorts.append(Cohort(
             term=sub.term, phase=phase, customers=1.0 / count[sub.customer], seats=sub.seats,
             committed=sub.seats, added=0.0,
-            locked_on=add_months(start, phase - spec.commitment),
+            locked_on=add_months(start, phase - term.commitment),
             reference_seats=sub.seats, products=[(sub.product, 1.0)], support=base))
     return cohorts
 
