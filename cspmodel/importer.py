@@ -113,8 +113,18 @@ def build_import(price_list: str | os.PathLike[str], recon: list[str | os.PathLi
 
     prices = read_price_list(price_list, market_segment).products
     frames = []
+    skipped: list[tuple[str, str]] = []
+    notes: list[str] = []
     if recon:
-        frames.append(subscriptions(read_reconciliation(recon)).reset_index())
+        rows = read_reconciliation(recon)
+        frames.append(subscriptions(rows).reset_index())
+        gone = rows[rows["charge"] == "cancel"]
+        for sub_id, name in zip(gone["SubscriptionId"], gone["SkuName"], strict=True):
+            skipped.append((f"{sub_id} ({name})", "cancelled"))
+        credits = rows[(rows["BillableQuantity"] < 0) & (rows["charge"] != "cancel")]
+        if len(credits):
+            notes.append(f"{len(credits)} credit row(s) (seats removed) matched to their "
+                         "subscriptions: the book holds the seats after them")
     if subscriptions_file:
         plain = read_subscriptions(subscriptions_file, columns)
         frames.append(pd.DataFrame({
@@ -127,7 +137,6 @@ def build_import(price_list: str | os.PathLike[str], recon: list[str | os.PathLi
         raise ScenarioError([Problem("cspmodel import", "--recon", None,
                                      "give at least one reconciliation or subscriptions file")])
     subs = pd.concat(frames, ignore_index=True)
-    skipped: list[tuple[str, str]] = []
     subs["kept"] = True
     trial = subs["cost_per_seat_month"] <= 0
     for _, r in subs[trial].iterrows():
@@ -152,7 +161,6 @@ def build_import(price_list: str | os.PathLike[str], recon: list[str | os.PathLi
                                                            strict=True)]
     subs["segment"] = _segments(subs, segments)
     out = Path(out)
-    notes: list[str] = []
     data = _scenario_data(out, price_list, prices, keys, subs[subs["kept"]], first,
                           market_segment, horizon, notes)
     book = [{"customer": r.customer, "segment": r.segment, "product": r.key, "term": r.term,
@@ -167,9 +175,6 @@ def build_import(price_list: str | os.PathLike[str], recon: list[str | os.PathLi
     subs["erp_per_seat_month"] = [
         _price(scenario, k, t, first) if kept else float("nan")
         for k, t, kept in zip(subs["key"], subs["term"], subs["kept"], strict=True)]
-    credits = int((subs["seats"] < 0).sum())
-    if credits:
-        notes.append(f"{credits} subscriptions with negative seats after credits")
     return Import(scenario, data, book, subs, skipped, notes)
 
 

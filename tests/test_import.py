@@ -47,7 +47,8 @@ def test_import_writes_a_scenario_that_validates_and_runs(tmp_path):
     result, out = run_import(tmp_path, "--segments", "seats:10,50")
     assert result.exit_code == 0, result.output
     assert "Left out:" in result.output and "a trial (price 0)" in result.output
-    assert "not in the price list" in result.output
+    assert "not in the price list" in result.output and ": cancelled" in result.output
+    assert "credit row(s)" in result.output
     scenario = cspmodel.load_scenario(out)
     assert [s.name for s in scenario.segments] == ["0-9 seats", "10-49 seats", "50+ seats"]
     assert scenario.catalog.price_list == "../prices.csv"
