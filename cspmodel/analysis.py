@@ -458,6 +458,32 @@ TERM_MIXES = {
 }
 
 
+def lapse_effect(scenario: Scenario) -> pd.Series | None:
+    """What the subscriptions that lapse into the extended service term change against
+    renewing them all (``lapse_share`` 0): revenue, gross and operating profit over the
+    horizon, customers at the end; None when none lapses.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nstart_month: 2026-06\\nsegments:\\n"
+        ...     "- name: A\\n  customers_at_start: 12\\n  churn_annual: 0\\n"
+        ...     "  lapse_share: 1\\n  product_mix: {m365_business_basic: 1}\\n"
+        ...     "  term_mix: {annual_upfront: 1}\\n")
+        >>> bool(lapse_effect(s)["revenue"] > 0)  # month to month at the monthly price + 3%
+        True
+    """
+    if not any(seg.lapse_share > 0 for seg in scenario.segments):
+        return None
+    renewed = scenario.with_overrides({f"segments.{i}.lapse_share": 0.0
+                                       for i in range(len(scenario.segments))})
+    a, b = simulate(scenario).monthly, simulate(renewed).monthly
+    return pd.Series({
+        "revenue": float(a["revenue"].sum() - b["revenue"].sum()),
+        "gross_profit": float(a["gross_profit"].sum() - b["gross_profit"].sum()),
+        "operating_profit": float(a["operating_profit"].sum() - b["operating_profit"].sum()),
+        "ending_customers": float(a["customers"].iloc[-1] - b["customers"].iloc[-1])})
+
+
 def with_term_mix(scenario: Scenario, mix: dict[str, float]) -> Scenario:
     """The scenario with every segment on the same term mix."""
     return scenario.with_overrides({f"segments.{i}.term_mix": dict(mix)

@@ -102,6 +102,15 @@ FACTS: dict[str, Fact] = {
         "2025-04-01", "[3P] redresscompliance.com, riverflowsbv.com", "2025-04-01"
     ),
     "annual_upfront_factor": Fact(1.00, "[MS] pricing-and-offers.md: the annual list price"),
+    "extended_service_from": Fact(
+        "2026-05-04", "[MS] model.md, facts of late 2026: the extended service term of new "
+        "commerce licence-based subscriptions", "2026-05-04"),
+    "extended_service_uplift": Fact(
+        0.03, "[MS] model.md, facts of late 2026: month to month at the monthly price + 3%",
+        "2026-05-04"),
+    "extended_service_factor_no_monthly": Fact(
+        1.23, "[MS] model.md, facts of late 2026: up to + 23% on the annual price where the "
+        "product has no monthly plan (the most, taken as the figure)", "2026-05-04"),
     # --- channel (csp-facts sections 3 and 4) ---------------------------------------------------
     "partner_discount": Fact(
         0.20,

@@ -274,6 +274,8 @@ def _leave_probabilities(inp: Inputs, P: int, S: int, H: int) -> np.ndarray:
     k = np.arange(H)[None, None, :]
     out = np.zeros((P, S, H))
     for key in inp.layout.terms:
+        if TERMS[key].lapsed:  # no one joins on it
+            continue
         share = np.broadcast_to(d[f"term_{key}"], (P, S)).astype(float)[:, :, None]
         c = TERMS[key].commitment
         leave = 1.0 - keep_at_renewal(churn, c)[:, :, None]

@@ -22,6 +22,7 @@ Example (how many customers does a small MSP's book hold month by month?):
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,10 +127,12 @@ def change_seats(users: np.ndarray, committed: np.ndarray, reference: np.ndarray
 
 def renew(cohort: int, keep: np.ndarray, joiners: np.ndarray, seats_per_customer: np.ndarray,
           customers: np.ndarray, users: np.ndarray, committed: np.ndarray,
-          reference: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+          reference: np.ndarray | None = None, lapse: np.ndarray | None = None
+          ) -> tuple[np.ndarray, ...]:
     """2(b, c): the renewing cohort keeps ``keep`` of its customers and users, takes the
     month's new customers with their seats, and commits afresh to its users. Returns the
-    customers and users who left ``(S, P)``.
+    customers and users who left ``(S, P)``; with ``lapse`` (a share of those kept who let
+    the term lapse into the extended service term) also the customers and users who lapsed.
 
     Example (10 customers of 5 users, 80% stay, 2 join):
         >>> n, u, c = (np.full((1, 1, 1), x) for x in (10.0, 50.0, 60.0))
@@ -140,6 +143,9 @@ def renew(cohort: int, keep: np.ndarray, joiners: np.ndarray, seats_per_customer
     """
     n, u = customers[:, cohort], users[:, cohort]
     gone = (n * (1.0 - keep), u * (1.0 - keep))
+    if lapse is not None:
+        gone += (n * keep * lapse, u * keep * lapse)
+        keep = keep * (1.0 - lapse)
     customers[:, cohort] = n * keep + joiners
     users[:, cohort] = u * keep + joiners * seats_per_customer
     committed[:, cohort] = users[:, cohort]
@@ -334,6 +340,7 @@ class _Run:
     rows: list  # per term: prices of every month (term_rows)
     G: np.ndarray  # (S, J, P) expected running maximum of users, by months since the term start
     d: dict  # drivers (S, P) and company rates (1, P)
+    lapse: list  # per month: (S, P) share of renewing commitments that lapse, or None
 
 
 def _prepare(inp: Inputs, P: int, detail: bool) -> _Run:
@@ -377,12 +384,26 @@ def _prepare(inp: Inputs, P: int, detail: bool) -> _Run:
     d["has_price_all"] = bool(d["has_price"].all())
     d["ach_used"] = bool((d["pay_ach"] > 0).any())
     d["flex_any"] = bool(inp.flexible.any())
-    d["gshare_sum"] = gshare.sum(axis=0)
+    d["gshare_sum"] = sum(gshare[g] for g in range(len(lay.groups))
+                          if g != lay.extended)  # the books new customers join
     G = np.ascontiguousarray(np.moveaxis(running_max_factor(
         d["seat_growth_annual"], d["seat_volatility_annual"], MAX_COMMITMENT), 2, 1))
     return _Run(P, detail, terms, shares, gshare,
                 [keep_at_renewal(d["churn_annual"], c) for c in lay.groups], waits,
-                [term_rows(inp, t, detail) for t in range(T)], G, d)
+                [term_rows(inp, t, detail) for t in range(T)], G, d, _lapse(inp, seg))
+
+
+def _lapse(inp: Inputs, seg) -> list:  # noqa: ANN001
+    """Section 2(b): the share of renewing commitments that lapse into the extended service
+    term, month by month: none before the term exists (renewals from May 2026 on)."""
+    if inp.layout.extended is None:
+        return [None] * inp.horizon
+    from .catalog import FACTS
+
+    share = seg("lapse_share")
+    since = dt.date.fromisoformat(str(FACTS["extended_service_from"].value)).replace(day=1)
+    return [share if add_months(inp.scenario.start_month, m) >= since else None
+            for m in range(inp.horizon)]
 
 
 def cost_of_service(d: dict, users: np.ndarray, users_before: np.ndarray,
@@ -458,6 +479,8 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
     # the book at the start: customers spread evenly over each group's phases (section 1),
     # and the opening book's subscriptions each on its own renewal month
     N = d["customers_at_start"][:, None, :] / lay.commitment[None, :, None]
+    if lay.extended is not None:  # no one starts on the extended service term
+        N[:, lay.span(lay.extended)] = 0.0
     U = N * d["seats_per_customer"][:, None, :]
     if inp.book is not None:
         scale = np.broadcast_to(inp.drivers["book_scale"], (P, 1)).T  # (1, P)
@@ -525,8 +548,19 @@ def _month(m: int, inp: Inputs, run: _Run, N, U, C, U_ref, since, A, joiners, us
     adds = change_seats(U, C, U_ref, run.G[:, since, :], d["growth"], run.waits)
     churned, churned_seats = np.zeros((S, P)), np.zeros((S, P))
     joining = [lay.offsets[g] + m % c for g, c in enumerate(lay.groups)]
+    lapse, lapsed = run.lapse[m], []
     for g, q in enumerate(joining):
-        gone_n, gone_u = renew(q, run.keep[g], joiners, d["seats_per_customer"], N, U, C, U_ref)
+        if g == lay.extended:  # no one joins it; the month's lapsed commitments arrive
+            gone_n, gone_u = renew(q, run.keep[g], 0.0, d["seats_per_customer"], N, U, C, U_ref)
+            for g0, n0, u0 in lapsed:
+                N[:, q] += run.gshare[g0] * n0
+                U[:, q] += run.gshare[g0] * u0
+            C[:, q] = U[:, q]
+        else:
+            gone_n, gone_u, *moved = renew(q, run.keep[g], joiners, d["seats_per_customer"],
+                                           N, U, C, U_ref, lapse if lay.groups[g] > 1 else None)
+            if moved:
+                lapsed.append((g, *moved))
         since[q] = 0
         churned += run.gshare[g] * gone_n
         churned_seats += run.gshare[g] * gone_u
@@ -650,14 +684,15 @@ def _price_terms(m: int, inp: Inputs, lay, terms, shares, N, U, C, A, adds, rows
             amount *= mk[:, None]
             np.multiply(u_, tier_price[:, None], out=extra)
             amount += extra
-            amount[:, joining[g] - lay.offsets[g]] += joiners * onb_price
+            if g != lay.extended:  # no one joins the extended service term
+                amount[:, joining[g] - lay.offsets[g]] += joiners * onb_price
             charged = None if now.all() or rate["has_price_all"] else (
                 now[None, :, None] | has_price[:, None, :])
             ach += sh * ach_fees(amount, n_, charged, rate["ach_fee_rate"],
                                  rate["ach_fee_cap"], extra)
         if ev is not None:
             _record(ev, m, term, c, pos, sh, c_, adds[:, span], units, w_seg, mk, pd_,
-                    joining[g] - lay.offsets[g], joiners * spc)
+                    joining[g] - lay.offsets[g], joiners * spc * (g != lay.extended))
     return rev_k, cost_k, strand_k, dist_k, bill, vendor, charges, ach
 
 

@@ -57,6 +57,7 @@ class Inputs:
 SEGMENT_DRIVERS = (
     "customers_at_start", "new_customers_per_month", "churn_annual", "seats_per_customer",
     "seat_growth_annual", "seat_volatility_annual", "prepay_discount", "markup_vs_list",
+    "lapse_share",
 )
 TIER_DRIVERS = (
     "price_per_seat_month", "tickets_per_seat_month", "minutes_per_ticket", "escalation_rate",
@@ -92,14 +93,19 @@ def build_inputs(scenario: Scenario) -> Inputs:
     booked = terms_in_book(scenario)
     used = [k for k in TERM_KEYS
             if k in booked or any(seg.term_mix.get(k, 0.0) > 0 for seg in segs)]
+    if any(not isinstance(seg.lapse_share, (int, float)) or seg.lapse_share > 0
+           for seg in segs):
+        used.append("extended_service")  # lapsed commitments: a book of their own
     lay = layout(used)
     locked, locked_before = locked_prices(scenario, products, lay)
 
     drivers: dict[str, np.ndarray] = {}
     for name in SEGMENT_DRIVERS:
         drivers[name] = np.array([[float(getattr(seg, name)) for seg in segs]])
-    for key in lay.terms:
-        drivers[f"term_{key}"] = np.array([[seg.term_mix.get(key, 0.0) for seg in segs]])
+    for key in lay.terms:  # the extended service book holds its customers itself (share 1)
+        drivers[f"term_{key}"] = np.array([[seg.term_mix.get(key, 1.0 if key ==
+                                                             "extended_service" else 0.0)
+                                            for seg in segs]])
     for key in ("card", "ach", "invoice"):
         drivers[f"pay_{key}"] = np.array([[seg.payment_mix[key] for seg in segs]])
     tiers = scenario.support.tiers
@@ -222,7 +228,7 @@ def with_book_rows(inp: Inputs) -> Inputs:
         x = np.array(np.broadcast_to(v, (v.shape[0], S))[:, rows], dtype=float)
         if name in ("customers_at_start", "new_customers_per_month"):
             x[:, ~base] = 0.0  # the book's customers are placed by run_core
-        elif name.startswith("term_"):
+        elif name.startswith("term_") and name != "term_extended_service":
             t = inp.layout.terms.index(name[len("term_"):])
             x[:, ~base] = (b.term == t).astype(float)
         elif name in ("tier_price_per_seat_month", "tier_tickets_per_seat_month"):

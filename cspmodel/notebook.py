@@ -223,7 +223,43 @@ def scenario_header(scenario: Scenario) -> str:
     text += (f"**Channel:** {scenario.channel.model} &nbsp;·&nbsp; **Horizon:** "
              f"{scenario.horizon_months} months from {scenario.start_month:%B %Y} "
              f"&nbsp;·&nbsp; **Currency:** {scenario.currency}\n\n**Segments:** {segs}")
+    subs = scenario.opening_book.subscriptions
+    if subs:
+        text += (f"\n\n**Opening book:** {len(subs):,} subscriptions of "
+                 f"{len({s.customer for s in subs}):,} customers, "
+                 f"{sum(s.seats for s in subs):,.0f} seats, each renewing in its own month")
     return text
+
+
+def lapse_markdown(scenario: Scenario) -> str:
+    """What the extended service term earns or costs (a sentence), or nothing when no
+    subscription lapses into it.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> lapse_markdown(load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n"))
+        ''
+    """
+    from .analysis import lapse_effect
+
+    effect = lapse_effect(scenario)
+    if effect is None:
+        return ""
+    cur = scenario.currency
+    where = ", ".join(f"{fmt_percent(s.lapse_share, 0)} in {s.name}"
+                      for s in scenario.segments if s.lapse_share > 0)
+    verb = "earns" if effect["operating_profit"] >= 0 else "costs"
+    fewer = effect["ending_customers"]
+    return (
+        "**Extended service term.** Of the annual and three-year subscriptions that come up "
+        f"for renewal from May 2026, {where} are neither renewed nor cancelled: they continue "
+        "month to month at the monthly price + 3%. Over the "
+        f"{scenario.horizon_months} months that {verb} "
+        f"{fmt_money(abs(effect['operating_profit']), cur)} of operating profit against "
+        f"renewing them ({fmt_money(effect['revenue'], cur)} of revenue; "
+        f"{fmt_figure(abs(fewer), 'count')} {'fewer' if fewer < 0 else 'more'} customers at "
+        "the end, as month-to-month customers can leave in any month).")
 
 
 def segments_table(scenario: Scenario) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import datetime as dt
 
 import numpy as np
 
-from .catalog import annual_billed_monthly_factor_on
+from .catalog import FACTS, annual_billed_monthly_factor_on
 from .schema import Scenario
 from .terms import MAX_COMMITMENT, TERMS, Layout, lock_months
 from .util import add_months
@@ -64,6 +64,11 @@ def fixed_term_factor(scenario: Scenario, term: str, product: str | None = None
         return float(t.monthly_term_factor)
     if rule == "annual_upfront":
         return float(t.annual_upfront_factor)
+    if rule == "extended_service":  # the monthly price + 3%, or + 23% without a monthly plan
+        if product is not None and "monthly" not in scenario.product_terms(product):
+            return float(FACTS["extended_service_factor_no_monthly"].value)
+        monthly = fixed_term_factor(scenario, "monthly", product)
+        return float(monthly) * (1.0 + float(FACTS["extended_service_uplift"].value))
     if spec is not None and spec.annual_billed_monthly_factor is not None:
         return float(spec.annual_billed_monthly_factor)
     if t.annual_billed_monthly_factor is not None:

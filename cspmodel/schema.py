@@ -308,6 +308,10 @@ class Segment(Frozen):
                                    "share", ge=0.0, le=0.5)
     markup_vs_list: float = plain(0.0, "Sell price above (+) or below (-) list price", "share",
                                   ge=-0.5, le=2.0)
+    lapse_share: float = plain(
+        0.0, "Share of expiring annual and three-year subscriptions neither renewed nor "
+        "cancelled: from 2026-05-04 they continue month to month on the extended service term "
+        "(monthly price + 3%; partner's own figure)", "share", ge=0.0, le=1.0)
 
     @field_validator("product_mix")
     @classmethod

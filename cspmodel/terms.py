@@ -42,6 +42,7 @@ class Term:
     waits_for_renewal: bool  # seat reductions wait for renewal (a commitment)
     product_term: str  # the term a product must offer: monthly, annual or triennial
     min_seats: int = 0  # Microsoft's minimum seats of a product on this term
+    lapsed: bool = False  # reached only by letting a commitment lapse (its own book)
 
     @property
     def prepaid(self) -> bool:
@@ -64,8 +65,13 @@ TERMS: dict[str, Term] = {t.key: t for t in (
          "annual_upfront", True, "triennial", 100),
     Term("triennial_upfront", "Three-year term, paid upfront", 36, 36, "annual_upfront", True,
          "triennial", 100),
+    # a commitment neither renewed nor cancelled at its end continues month to month (from
+    # 2026-05-04, model.md facts of late 2026) at the monthly price + 3% (+23% where the
+    # product has no monthly plan); no customer chooses it
+    Term("extended_service", "Extended service term, month to month", 1, 1,
+         "extended_service", False, "annual", lapsed=True),
 )}
-TERM_KEYS = tuple(TERMS)
+TERM_KEYS = tuple(k for k, t in TERMS.items() if not t.lapsed)  # the terms customers choose
 STANDARD_TERMS = ("monthly", "annual_billed_monthly", "annual_upfront")
 MAX_COMMITMENT = max(t.commitment for t in TERMS.values())
 
@@ -88,7 +94,8 @@ class Layout:
 
     ``terms``: the keys of the terms in use, in table order; ``groups``: the commitments in
     use; ``offsets``: where each group's phases start on the cohort axis; ``term_group``: the
-    group of each term; arrays per cohort: ``phase``, ``commitment`` and ``group``.
+    group of each term; arrays per cohort: ``phase``, ``commitment`` and ``group``;
+    ``extended``: the group of the extended service term (its own book, last), if in use.
     """
 
     terms: tuple[str, ...]
@@ -98,6 +105,7 @@ class Layout:
     phase: np.ndarray
     commitment: np.ndarray
     group: np.ndarray
+    extended: int | None = None
 
     @property
     def n_cohorts(self) -> int:
@@ -118,13 +126,15 @@ def layout(terms_in_use: Iterable[str]) -> Layout:
     """
     used = set(terms_in_use) | set(STANDARD_TERMS)
     keys = tuple(k for k in TERMS if k in used)
-    groups = tuple(sorted({TERMS[k].commitment for k in keys}))
+    books = sorted({(TERMS[k].lapsed, TERMS[k].commitment) for k in keys})
+    groups = tuple(c for _lapsed, c in books)
     offsets = tuple(int(x) for x in np.cumsum((0,) + groups[:-1]))
     phase = np.concatenate([np.arange(c) for c in groups])
     commitment = np.concatenate([np.full(c, c) for c in groups])
     group = np.concatenate([np.full(c, g) for g, c in enumerate(groups)])
-    term_group = tuple(groups.index(TERMS[k].commitment) for k in keys)
-    return Layout(keys, groups, offsets, term_group, phase, commitment, group)
+    term_group = tuple(books.index((TERMS[k].lapsed, TERMS[k].commitment)) for k in keys)
+    extended = next((g for g, (lapsed, _c) in enumerate(books) if lapsed), None)
+    return Layout(keys, groups, offsets, term_group, phase, commitment, group, extended)
 
 
 def lock_months(commitment: int, horizon: int) -> np.ndarray:

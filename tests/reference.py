@@ -232,6 +232,12 @@ def term_factor(scenario: Scenario, term: str, when: dt.date, pid: str) -> float
         if terms.annual_billed_monthly_factor is not None:
             return terms.annual_billed_monthly_factor
         return annual_billed_monthly_factor_on(when)
+    if rule == "extended_service":
+        # month to month at the monthly price + 3%; + 23% on the annual price where the
+        # product has no monthly plan (model.md, facts of late 2026)
+        if "monthly" not in scenario.product_terms(pid):
+            return 1.23
+        return term_factor(scenario, "monthly", when, pid) * 1.03
     return terms.annual_upfront_factor
 
 
@@ -270,6 +276,11 @@ def schedule_payment(
 # --------------------------------------------------------------------------------------------
 # Cohorts (section 1)
 # --------------------------------------------------------------------------------------------
+# the extended service term exists for renewals from 2026-05-04 (model.md, facts of late
+# 2026); the model's months start on the 1st, so renewals from May 2026 on may lapse into it
+EXTENDED_FROM = dt.date(2026, 5, 1)
+
+
 @dataclass
 class Cohort:
     """One cohort of one segment: a term of the term table and a renewal phase."""
@@ -321,6 +332,11 @@ def initial_cohorts(segment: Segment, start: dt.date) -> list[Cohort]:
     cohorts: list[Cohort] = []
     for term, spec in TERMS.items():
         share = segment.term_mix.get(term, 0.0)
+        if spec.lapsed and segment.lapse_share > 0:
+            # the extended service term: empty at the start, filled by lapsed commitments
+            cohorts.append(Cohort(term=term, phase=0, customers=0.0, seats=0.0, committed=0.0,
+                                  added=0.0, locked_on=add_months(start, -1)))
+            continue
         if share == 0.0 and term not in ("monthly", "annual_billed_monthly", "annual_upfront"):
             continue
         n_phase = segment.customers_at_start * share / spec.commitment
@@ -341,10 +357,10 @@ def initial_cohorts(segment: Segment, start: dt.date) -> list[Cohort]:
 
 
 def book_cohorts(scenario: Scenario, segment: Segment) -> list[Cohort]:
-    """The opening book's subscriptions of a segment, one cohort each (section 1): a
-    subscription that next renews ``r`` months after the start sits on phase ``r mod
-    commitment``; a customer with ``n`` subscriptions counts ``1/n`` in each; an add-on
-    product's seats take no support plan."""
+    """The opening book's subscriptions of a segment as cohorts (section 1): a subscription
+    that next renews ``r`` months after the start sits on phase ``r mod commitment``; those of
+    one product, term and phase are billed together (one cohort); a customer with ``n``
+    subscriptions counts ``1/n`` in each; an add-on product's seats take no support plan."""
     from cspmodel.catalog import PRODUCTS
 
     subs = scenario.opening_book.subscriptions
@@ -364,6 +380,13 @@ def book_cohorts(scenario: Scenario, segment: Segment) -> list[Cohort]:
         kind = spec.kind if spec is not None and spec.kind is not None else (
             PRODUCTS[sub.product].kind if sub.product in PRODUCTS else "base")
         base = kind == "base"
+        same = next((c for c in cohorts if c.products == [(sub.product, 1.0)]
+                     and c.term == sub.term and c.phase == phase), None)
+        if same is not None:  # renewing together on one term: billed together
+            same.customers += 1.0 / count[sub.customer]
+            same.seats += sub.seats
+            same.committed = same.reference_seats = same.seats
+            continue
         cohorts.append(Cohort(
             term=sub.term, phase=phase, customers=1.0 / count[sub.customer], seats=sub.seats,
             committed=sub.seats, added=0.0,
@@ -792,7 +815,10 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
             seg_charges = 0.0  # charges (invoices) of the segment's cohorts this month
             ev = events[name][m]
 
-            for cohort in cohorts[name]:
+            # extended service cohort first: its month's churn before this month's lapses
+            order = sorted(cohorts[name], key=lambda c: c.term != "extended_service")
+            happened = {}  # what section 2 did to each cohort this month
+            for cohort in order:
                 # ---- 2(a) seat changes -----------------------------------------------------
                 adds = add_rate * cohort.seats
                 reds = red_rate * cohort.seats
@@ -826,6 +852,28 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                     cohort.seats -= churned_seats
                     cohort.committed = cohort.seats
                     cohort.locked_on = today
+                    if cohort.commitment > 1 and today >= EXTENDED_FROM and seg.lapse_share:
+                        # a share of those kept let the term lapse: month to month on the
+                        # extended service term, billed there from this month
+                        # (an opening-book cohort keeps its own product and support)
+                        est = next((c for c in cohorts[name] if c.term == "extended_service"
+                                    and c.products == cohort.products
+                                    and c.support == cohort.support), None)
+                        if est is None:
+                            est = Cohort(term="extended_service", phase=0, customers=0.0,
+                                         seats=0.0, committed=0.0, added=0.0,
+                                         locked_on=today, products=cohort.products,
+                                         support=cohort.support)
+                            cohorts[name].append(est)  # priced this month, events from next
+                            happened[id(est)] = (0.0, 0.0, 0.0, True, True, 0.0)
+                        moved_n = cohort.customers * seg.lapse_share
+                        moved_s = cohort.seats * seg.lapse_share
+                        cohort.customers -= moved_n
+                        cohort.seats -= moved_s
+                        cohort.committed = cohort.seats
+                        est.customers += moved_n
+                        est.seats += moved_s
+                        est.committed = est.seats
                 if billed_now:  # a new bill covers every committed seat
                     cohort.added = 0.0
 
@@ -843,7 +891,10 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
 
                 per_seat = 1.0 if cohort.products else licences_per_seat
                 seat_changes += (adds + reds + churned_seats + joining * spc) * per_seat
+                happened[id(cohort)] = (adds, reds, bought, renews, billed_now, joining)
 
+            for cohort in cohorts[name]:
+                adds, reds, bought, renews, billed_now, joining = happened[id(cohort)]
                 # ---- 4 and 5: licences, product by product ---------------------------------
                 cohort_licence_billings = 0.0
                 for pid, share in cohort.products or products:

@@ -104,6 +104,7 @@ def scenarios(draw: Any, with_plans: bool | None = None) -> cspmodel.Scenario:
             "support_tier": draw(st.sampled_from(sorted(tiers))),
             "prepay_discount": draw(st.sampled_from([0.0, 0.05])),
             "markup_vs_list": draw(st.sampled_from([-0.05, 0.0, 0.1])),
+            "lapse_share": draw(st.sampled_from([0.0, 0.0, 0.25, 1.0])),
         }
         if draw(st.booleans()):
             seg["addons"] = {draw(st.sampled_from(ADDONS)): draw(st.sampled_from([0.2, 1.0]))}

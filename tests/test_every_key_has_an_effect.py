@@ -99,7 +99,10 @@ def _moved(s: cspmodel.Scenario, key: str, value: Any) -> list[dict[str, Any]]:
         return [{".".join(parts[:3]): mix}]
     if isinstance(value, int) and not isinstance(value, bool):
         return [{key: value + d} for d in (7, -7, 1, -1)]
-    return [{key: value * f} for f in (1.1, 0.9)] + [{key: value + d} for d in (0.01, -0.01)]
+    steps = [{key: value + d} for d in (0.01, -0.01)]
+    if value == 0:  # a product would not move it
+        return steps
+    return [{key: value * f} for f in (1.1, 0.9)] + steps
 
 
 def _variants() -> list[cspmodel.Scenario]:

@@ -169,3 +169,34 @@ def test_a_saved_scenario_loads_back_the_same(tmp_path):
     again = cspmodel.io.load_scenario_text(s.to_yaml(), base_dir=tmp_path)
     assert again == s
     assert again.opening_book.subscriptions[0].renews == dt.date(2026, 5, 1)
+
+
+def test_a_lapsed_subscription_continues_on_the_extended_service_term(tmp_path):
+    # from 2026-05-04 a subscription neither renewed nor cancelled continues month to month
+    # at the monthly price + 3%: 10 Business Premium seats renewing in 2026-06, all lapsing,
+    # bill 10 x 22 x 1.20 x 1.03 = 271.92 a month from June; one renewing in 2026-03 (before
+    # the term existed) renews for a year as before
+    s = load(tmp_path, [sub("A", "premium", "annual_billed_monthly", 10, "2026-06"),
+                        sub("B", "premium", "annual_billed_monthly", 5, "2026-03")])
+    s = s.with_overrides({"segments.0.lapse_share": 1.0})
+    r = cspmodel.simulate(s)
+    billed = r.monthly["billings"].to_numpy()
+    assert billed[4] == pytest.approx(15 * 22 * 1.05)  # May: both on their annual terms
+    assert billed[5] == pytest.approx(10 * 22 * 1.2 * 1.03 + 5 * 22 * 1.05)
+    assert billed[15] == pytest.approx(10 * 22 * 1.2 * 1.03 * 1 + 5 * 22 * 1.2 * 1.03)
+    # nobody left: the lapsed customers are still customers, month to month
+    assert r.monthly["customers"].iloc[-1] == pytest.approx(2.0)
+
+
+def test_a_product_without_a_monthly_plan_lapses_at_the_annual_price_plus_23_percent():
+    from cspmodel.io import load_scenario_text
+    from cspmodel.pricing import term_factor
+
+    s = load_scenario_text("name: x\nproducts:\n- {id: yearly_only, list_price_per_seat_month: "
+                           "10, terms: [annual]}\nsegments:\n- name: A\n"
+                           "  product_mix: {m365_business_premium: 1}\n"
+                           "  addons: {yearly_only: 1}\n  term_mix: {annual_upfront: 1}\n")
+    when = dt.date(2026, 6, 1)
+    assert term_factor(s, "extended_service", when, "m365_business_premium") == (
+        pytest.approx(1.2 * 1.03))
+    assert term_factor(s, "extended_service", when, "yearly_only") == pytest.approx(1.23)
