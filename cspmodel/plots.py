@@ -772,3 +772,32 @@ def batch_overview(table: pd.DataFrame, title: str | None = None) -> Figure:
                loc="outside lower center", ncols=2)
     fig.suptitle(title or f"{n} scenarios compared", fontsize=15, fontweight="bold")
     return fig
+
+
+@styled
+def renewal_calendar(calendar: pd.DataFrame, currency: str = "USD",
+                     title: str | None = None) -> Figure:
+    """Seats renewing each month (bars) and what dated price changes add to the monthly
+    revenue as the subscriptions renew into them (line), from
+    :func:`cspmodel.yourbook.renewal_calendar`."""
+    fig, ax1 = _fig(figsize=(11, 5))
+    x = np.arange(len(calendar))
+    ax1.bar(x, calendar["seats_renewing"], color="#4C72B0", label="Seats renewing")
+    ax1.set_ylabel("Seats renewing (annual and three-year terms)")
+    ax1.set_xlabel("Month")
+    ax1.set_xticks(x, list(calendar.index), rotation=60, ha="right", fontsize=9)
+    ax2 = ax1.twinx()
+    ax2.plot(x, calendar["price_change_to_date"], color="#C44E52", lw=2.5, marker="o",
+             label="Monthly revenue added by price changes")
+    ax2.set_ylabel(f"Monthly revenue added ({currency} a month)")
+    ax2.yaxis.set_major_formatter(money_formatter(currency))
+    ax2.set_ylim(bottom=0)
+    lines = ax1.get_legend_handles_labels()
+    more = ax2.get_legend_handles_labels()
+    ax1.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left", fontsize=10)
+    if title is None:
+        end = calendar["price_change_to_date"].iloc[-1]
+        title = (f"Renewals month by month: price changes add {currency} {end:,.0f} a month "
+                 f"by {calendar.index[-1]}")
+    ax1.set_title(title, fontsize=14, fontweight="bold")
+    return fig
