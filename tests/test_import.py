@@ -153,3 +153,19 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path):
                                        str(tmp_path / "x.yaml")])
     assert result.exit_code == 2 and "bad.csv" in result.output
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_segments_from_a_customer_csv(tmp_path):
+    (tmp_path / "who.csv").write_text("customer,segment\ncust-a,Key accounts\n",
+                                      encoding="utf-8")
+    result, out = run_import(tmp_path, "--segments", str(tmp_path / "who.csv"))
+    assert result.exit_code == 0, result.output
+    scenario = cspmodel.load_scenario(out)
+    assert [s.name for s in scenario.segments] == ["Key accounts", "Other customers"]
+    mine = {b["customer"] for b in read_book(out.parent / "my_partner_book.csv")
+            if b["segment"] == "Key accounts"}
+    assert mine == {"cust-a"}
+    bad = CliRunner().invoke(main, ["import", "--price-list", str(tmp_path / "prices.csv"),
+                                    "--recon", str(tmp_path / "recon.csv"), "--segments",
+                                    "seats:ten", "--out", str(tmp_path / "x.yaml")])
+    assert bad.exit_code == 2 and "seats:10,50" in bad.output
