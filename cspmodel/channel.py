@@ -101,6 +101,20 @@ def direct_bill_need(scenario: Scenario) -> np.ndarray:
                      for d in dates])
 
 
+def direct_bill_open(scenario: Scenario, licence_revenue: np.ndarray) -> bool:
+    """Whether Microsoft would admit and keep the book as a direct-bill partner: its
+    trailing-12-month licence billings meet the threshold in every month checked.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nhorizon_months: 12\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> direct_bill_open(s, np.full(12, 50_000.0)), direct_bill_open(s, np.full(12, 9e4))
+        (False, True)
+    """
+    return check_threshold(licence_revenue, direct_bill_need(scenario)).first_below is None
+
+
 def indirect_reseller_need(scenario: Scenario) -> np.ndarray:
     """The indirect reseller minimum in each month of the horizon.
 

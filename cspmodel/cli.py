@@ -74,11 +74,13 @@ def _load(name: str, sets: tuple[str, ...] = ()):  # noqa: ANN202 - click helper
               help="Folder for summary.json and monthly.csv.")
 def run(file: str, sets: tuple[str, ...], out: str | None) -> None:
     """Simulate one scenario FILE and print its headline figures."""
+    from .findings import executive_summary
     from .result import simulate
 
     scenario = _load(file, sets)
     result = simulate(scenario)
     click.echo(result.describe())
+    click.echo("\n" + executive_summary(scenario, result).text())
     if out:
         target = Path(out)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -241,8 +241,14 @@ def _draw_channels(fig: Figure, ax1, ax2, results: Mapping[str, Result],  # noqa
 def _channels_title(results: Mapping[str, Result]) -> str:
     first = next(iter(results.values()))
     if {"direct", "indirect"} <= set(results):
-        diff = (results["direct"].summary["operating_profit"]
+        from .channel import direct_bill_open
+
+        direct = results["direct"]
+        diff = (direct.summary["operating_profit"]
                 - results["indirect"].summary["operating_profit"])
+        if not direct_bill_open(direct.scenario, direct.monthly["license_resale"].to_numpy()):
+            return ("Direct bill is not open to this book: it bills less than Microsoft's "
+                    "threshold")
         better = "direct" if diff > 0 else "indirect"
         return (f"{better.capitalize()} earns {money_formatter(first.currency)(abs(diff), 0)} "
                 f"more over {first.scenario.horizon_months} months")

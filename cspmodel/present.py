@@ -23,7 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import importlib.util
 import io
@@ -33,7 +32,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,9 +41,22 @@ import numpy as np
 import pandas as pd
 
 from .errors import ScenarioError
-from .formatting import fmt_figure, fmt_money, fmt_percent
 from .io import apply_overrides, load_scenario
 from .notebook import HEADLINE_ROWS
+from .report.content import (  # noqa: F401 - re-exported: the views' shared content
+    CHANNEL_ROWS,
+    KIND,
+    LABEL,
+    TILE_LABELS,
+    TILES,
+    assumptions,
+    comparison_table,
+    count_text,
+    figure_text,
+    flatten,
+    inputs_table,
+)
+from .report.deck import deck_bytes  # noqa: F401 - the pptx format
 from .result import Result, simulate
 from .schema import Scenario
 from .util import atomic_write_bytes, atomic_write_text
@@ -197,133 +209,6 @@ def _check_same(folder: Path, name: str, scenario_file: Path, row: pd.Series,
 # --------------------------------------------------------------------------------------------
 # Figures as text (slides, deck) and assumptions
 # --------------------------------------------------------------------------------------------
-KIND = {key: kind for key, _label, kind in HEADLINE_ROWS}
-LABEL = {key: label for key, label, _kind in HEADLINE_ROWS}
-TILES = ("revenue", "operating_profit", "operating_margin", "npv", "cash_trough",
-         "break_even_month", "ending_arr", "net_revenue_retention")
-CHANNEL_ROWS = ("revenue", "gross_profit", "gross_margin", "operating_profit",
-                "operating_margin", "npv", "cash_trough", "break_even_month", "ending_arr",
-                "net_revenue_retention")
-TILE_LABELS = {"revenue": "Revenue", "operating_profit": "Operating profit",
-               "operating_margin": "Operating margin", "npv": "NPV of cash",
-               "cash_trough": "Cash trough", "break_even_month": "Break-even",
-               "ending_arr": "ARR at the end", "net_revenue_retention": "Net revenue retention"}
-
-
-def figure_text(result: Result, key: str) -> str:
-    """One headline figure as a partner reads it (``USD 1,141,326``, ``19.2%``, ``month 14``).
-
-    Example:
-        >>> from cspmodel.io import load_scenario_text
-        >>> r = simulate(load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
-        ...     "  product_mix: {m365_business_basic: 1}\\n"))
-        >>> figure_text(r, "revenue") == f"USD {r.summary['revenue']:,.0f}"
-        True
-    """
-    return fmt_figure(float(result.summary[key]), KIND.get(key, "money"), result.currency)
-
-
-def _per_segment(s: Scenario, text: Callable[[Any], str]) -> str:
-    if len(s.segments) == 1:
-        return text(s.segments[0])
-    return "\n".join(f"{seg.name}: {text(seg)}" for seg in s.segments)
-
-
-def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
-    """The assumptions that move the result most, as (label, text) pairs.
-
-    Example:
-        >>> from cspmodel.io import load_scenario_text
-        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n  churn_annual: 0.1\\n"
-        ...     "  product_mix: {m365_business_basic: 1}\\n")
-        >>> dict(assumptions(s))["Customer churn per year"]
-        '10%'
-    """
-    from .analysis import starting_seats
-
-    s, cur = scenario, scenario.currency
-    ch = s.channel
-    if ch.model == "indirect":
-        channel = (f"Indirect: distributor keeps {fmt_percent(ch.indirect.distributor_margin)}"
-                   f" of list" + (f" + {fmt_money(ch.indirect.distributor_fee_per_month, cur)}"
-                                  "/month" if ch.indirect.distributor_fee_per_month else ""))
-    else:
-        plan = (s.support.vendor_plan or "none").replace("_", " ")
-        channel = f"Direct: Microsoft support plan {plan}"
-    customers = sum(seg.customers_at_start for seg in s.segments)
-    tiers = ", ".join(f"{name} {fmt_money(t.price_per_seat_month, cur, 2)}"
-                      for name, t in s.support.tiers.items()) or "none"
-
-    from .terms import STANDARD_TERMS, TERMS
-
-    shown = [k for k in TERMS if k in STANDARD_TERMS
-             or any(seg.term_mix.get(k, 0.0) > 0 for seg in s.segments)]
-
-    def terms(seg: Any) -> str:
-        return " / ".join(fmt_percent(seg.term_mix.get(k, 0.0), 0) for k in shown)
-
-    return [
-        ("Channel", channel),
-        ("Partner discount on list", fmt_percent(ch.partner_discount)),
-        ("Horizon", f"{s.horizon_months} months from {s.start_month:%b %Y}"),
-        ("Book at start", f"{customers:,.0f} customers, {starting_seats(s):,.0f} seats"),
-        ("New customers per month",
-         _per_segment(s, lambda seg: f"{seg.new_customers_per_month:,.2f}")),
-        ("Customer churn per year", _per_segment(s, lambda seg: fmt_percent(seg.churn_annual,
-                                                                            0))),
-        ("Seat growth per customer per year",
-         _per_segment(s, lambda seg: fmt_percent(seg.seat_growth_annual, 0))),
-        ("Term mix: " + " / ".join(TERMS[k].label.lower() for k in shown),
-         _per_segment(s, terms)),
-        ("Support price per seat per month", tiers),
-        ("Support labour", f"{fmt_money(s.support.labor_rate_per_hour, cur, 2)}/hour at "
-                           f"{fmt_percent(s.support.utilization, 0)} utilisation"),
-        ("Acquisition cost per new customer",
-         fmt_money(s.costs.acquisition_cost_per_customer, cur)),
-        ("Discount rate for NPV", fmt_percent(s.discount_rate_annual)),
-    ]
-
-
-def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Every leaf of a nested mapping/list as (dotted path, value), the paths
-    ``Scenario.with_overrides`` takes; an empty list or mapping is one leaf.
-
-    Example:
-        >>> list(flatten({"a": {"b": 1}, "s": [{"c": 2}], "e": []}))
-        [('a.b', 1), ('s.0.c', 2), ('e', [])]
-    """
-    if isinstance(value, Mapping) and value:
-        for k, v in value.items():
-            yield from flatten(v, f"{prefix}.{k}" if prefix else str(k))
-    elif isinstance(value, list | tuple) and value:
-        for i, v in enumerate(value):
-            yield from flatten(v, f"{prefix}.{i}" if prefix else str(i))
-    else:
-        yield prefix, value
-
-
-def inputs_table(runs: list[Run]) -> pd.DataFrame:
-    """Every scenario key (dotted path) and its value, one column per run (keys of all runs,
-    in the order they first appear; a key a run lacks is None)."""
-    columns: dict[str, dict[str, Any]] = {}
-    keys: list[str] = []
-    for run in runs:
-        values = dict(flatten(run.scenario.model_dump(mode="json")))
-        columns[run.name] = values
-        keys.extend(k for k in values if k not in keys)
-    return pd.DataFrame({name: [vals.get(k) for k in keys] for name, vals in columns.items()},
-                        index=pd.Index(keys, name="key"), dtype=object)
-
-
-def comparison_table(source: Source) -> pd.DataFrame:
-    """Headline figures of every run side by side, as text (``batch.comparison_display``)."""
-    from .batch import _row, comparison_display
-    from .result import summary_json as summary_to_json
-
-    rows = [_row(r.name, json.loads(summary_to_json(r.result))) for r in source.runs]
-    return comparison_display(pd.DataFrame(rows).set_index("run"))
-
-
 # --------------------------------------------------------------------------------------------
 # Charts (cspmodel.plots, one style) as PNG
 # --------------------------------------------------------------------------------------------
@@ -340,22 +225,6 @@ def _use_agg() -> None:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-
-
-def scenario_charts(run: Run) -> list[tuple[str, bytes]]:
-    """The key charts of one scenario, (slide title, PNG): profit and cash, where the money
-    goes, the same book through both channels, support tiers (when any is sold)."""
-    from . import analysis, plots
-
-    _use_agg()
-    charts = [("Profit and cash", _png(plots.profit_and_cash(run.result))),
-              ("Where the money goes", _png(plots.waterfall(run.result)))]
-    both = analysis.both_channels(run.scenario)
-    charts.append(("Direct or indirect?", _png(plots.channels_side_by_side(both))))
-    margins = analysis.support_tier_margins(run.result)
-    if len(margins):
-        charts.append(("Support plans", _png(plots.support_tiers(margins, run.result.currency))))
-    return charts
 
 
 def batch_chart(source: Source) -> bytes:
@@ -539,213 +408,6 @@ def _monthly_sheet(ws: Any, run: Run) -> None:
 # --------------------------------------------------------------------------------------------
 # pptx
 # --------------------------------------------------------------------------------------------
-SLIDE_W, SLIDE_H = 13.333, 7.5  # inches, 16:9
-
-
-def deck_bytes(source: Source) -> bytes:
-    """The PowerPoint deck of a source (see the module docstring)."""
-    from pptx import Presentation
-    from pptx.util import Inches
-
-    prs = Presentation()
-    prs.slide_width, prs.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
-    when = dt.date.today().strftime("%d %B %Y")
-    if source.kind == "scenario":
-        run = source.runs[0]
-        s = run.scenario
-        sub = (f"{s.description}\n" if s.description else "") + (
-            f"{s.channel.model.capitalize()} CSP · {s.horizon_months} months from "
-            f"{s.start_month:%B %Y} · {s.currency}\nProduced {when} with cspmodel")
-        _title_slide(prs, s.name, sub)
-        _tiles_slide(prs, run, "Headline figures", _headline_title(run))
-        charts = scenario_charts(run)
-        for title, png in charts[:2]:
-            _picture_slide(prs, title, png)
-        _picture_slide(prs, charts[2][0], charts[2][1])
-        from .analysis import both_channels
-        from .notebook import compare_table
-
-        both = both_channels(s)
-        table = compare_table({"Indirect": both["indirect"], "Direct": both["direct"]})
-        table = table.loc[[LABEL[k] for k in CHANNEL_ROWS]]
-        _table_slide(prs, "The same book through each channel", table.reset_index().rename(
-            columns={"index": "Figure"}), col_widths=[5.2, 3.2, 3.2], font=16)
-        for title, png in charts[3:]:
-            _picture_slide(prs, title, png)
-    else:
-        names = ", ".join(r.scenario.name for r in source.runs)
-        _title_slide(prs, source.title, f"{_count(source)}: {names}\n"
-                                        f"Produced {when} with cspmodel")
-        table = comparison_table(source).set_index("Scenario").T
-        table = table.reset_index().rename(columns={"index": "Figure"})
-        n = len(source.runs)
-        _table_slide(prs, "Headline figures over each scenario's horizon", table,
-                     col_widths=[3.4] + [min(3.0, 9.3 / n)] * n,
-                     font=14 if n <= 3 else (12 if n <= 5 else 10))
-        _picture_slide(prs, "At a glance", batch_chart(source))
-        from . import plots
-
-        _use_agg()
-        for run in source.runs:
-            _tiles_slide(prs, run, run.scenario.name, _headline_title(run))
-            _picture_slide(prs, f"{run.scenario.name}: profit and cash",
-                           _png(plots.profit_and_cash(run.result)))
-    _assumptions_slide(prs, source)
-    buf = io.BytesIO()
-    prs.save(buf)
-    return buf.getvalue()
-
-
-def _count(source: Source) -> str:
-    n = len(source.runs)
-    return f"{n} scenario" + ("" if n == 1 else "s")
-
-
-def _headline_title(run: Run) -> str:
-    s = run.result.summary
-    return (f"{figure_text(run.result, 'revenue')} of revenue over {run.scenario.horizon_months}"
-            f" months at a {fmt_percent(float(s['operating_margin']))} operating margin")
-
-
-def _rgb(hex_color: str) -> Any:
-    from pptx.dml.color import RGBColor
-
-    return RGBColor.from_string(hex_color)
-
-
-def _title_slide(prs: Any, title: str, subtitle: str) -> None:
-    from pptx.util import Pt
-
-    slide = prs.slides.add_slide(prs.slide_layouts[0])
-    slide.shapes.title.text = title
-    slide.shapes.title.text_frame.paragraphs[0].font.color.rgb = _rgb(NAVY)
-    slide.shapes.title.text_frame.paragraphs[0].font.bold = True
-    body = slide.placeholders[1]
-    body.text = subtitle
-    for p in body.text_frame.paragraphs:
-        p.font.size = Pt(20)
-
-
-def _titled(prs: Any, title: str) -> Any:
-    from pptx.util import Inches, Pt
-
-    slide = prs.slides.add_slide(prs.slide_layouts[5])  # title only
-    t = slide.shapes.title
-    t.left, t.top, t.width, t.height = Inches(0.5), Inches(0.25), Inches(SLIDE_W - 1), Inches(1.0)
-    t.text = title
-    p = t.text_frame.paragraphs[0]
-    p.font.size, p.font.bold, p.font.color.rgb = Pt(28), True, _rgb(NAVY)
-    return slide
-
-
-def _tiles_slide(prs: Any, run: Run, title: str, subtitle: str) -> None:
-    from pptx.enum.shapes import MSO_SHAPE
-    from pptx.enum.text import PP_ALIGN
-    from pptx.util import Inches, Pt
-
-    slide = _titled(prs, title)
-    sub = slide.shapes.add_textbox(Inches(0.5), Inches(1.15), Inches(SLIDE_W - 1), Inches(0.5))
-    sub.text_frame.text = subtitle
-    sub.text_frame.paragraphs[0].font.size = Pt(20)
-    sub.text_frame.paragraphs[0].alignment = PP_ALIGN.CENTER
-    cols, w, h, gap = 4, 2.9, 2.2, 0.2
-    left0 = (SLIDE_W - cols * w - (cols - 1) * gap) / 2
-    for i, key in enumerate(TILES):
-        r, c = divmod(i, cols)
-        box = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Inches(left0 + c * (w + gap)),
-                                     Inches(1.85 + r * (h + gap)), Inches(w), Inches(h))
-        box.fill.solid()
-        box.fill.fore_color.rgb = _rgb("EEF3F8")
-        box.line.color.rgb = _rgb(NAVY)
-        tf = box.text_frame
-        tf.word_wrap = True
-        tf.margin_left = tf.margin_right = Inches(0.05)
-        p = tf.paragraphs[0]
-        p.text = TILE_LABELS[key]
-        p.font.size, p.font.color.rgb = Pt(16), _rgb("444444")
-        q = tf.add_paragraph()
-        q.text = figure_text(run.result, key)
-        q.font.size, q.font.bold, q.font.color.rgb = Pt(19), True, _rgb(NAVY)
-        p.alignment = q.alignment = PP_ALIGN.CENTER
-    if run.result.warnings:
-        note = slide.shapes.add_textbox(Inches(0.5), Inches(6.7), Inches(SLIDE_W - 1),
-                                        Inches(0.6))
-        note.text_frame.word_wrap = True
-        note.text_frame.text = f"Warning: {run.result.warnings[0]}" + (
-            f" (and {len(run.result.warnings) - 1} more)" if len(run.result.warnings) > 1
-            else "")
-        note.text_frame.paragraphs[0].font.size = Pt(12)
-        note.text_frame.paragraphs[0].font.color.rgb = _rgb("B00020")
-
-
-def _picture_slide(prs: Any, title: str, png: bytes) -> None:
-    from PIL import Image
-    from pptx.util import Inches
-
-    slide = _titled(prs, title)
-    with Image.open(io.BytesIO(png)) as im:
-        ratio = im.width / im.height
-    box_w, box_h, top = SLIDE_W - 1.0, SLIDE_H - 1.5, 1.3
-    w = min(box_w, box_h * ratio)
-    h = w / ratio
-    slide.shapes.add_picture(io.BytesIO(png), Inches((SLIDE_W - w) / 2), Inches(top),
-                             Inches(w), Inches(h))
-
-
-def _table_slide(prs: Any, title: str, table: pd.DataFrame, col_widths: list[float],
-                 font: int = 13, align_numbers: bool = True) -> None:
-    from pptx.util import Inches, Pt
-
-    slide = _titled(prs, title)
-    rows, cols = len(table) + 1, len(table.columns)
-    total = sum(col_widths)
-    left = max(0.3, (SLIDE_W - total) / 2)
-    shape = slide.shapes.add_table(rows, cols, Inches(left), Inches(1.4), Inches(total),
-                                   Inches(0.4 * rows))
-    tbl = shape.table
-    for j, w in enumerate(col_widths):
-        tbl.columns[j].width = Inches(w)
-    for r in tbl.rows:
-        r.height = Inches(0.22 + font / 72 * 1.2)  # grows with the text it holds
-    for j, col in enumerate(table.columns):
-        _set_cell(tbl.cell(0, j), str(col), Pt(font), bold=True)
-    for i, (_, row) in enumerate(table.iterrows(), start=1):
-        for j, v in enumerate(row.tolist()):
-            _set_cell(tbl.cell(i, j), str(v), Pt(font),
-                      right=align_numbers and j > 0 and _numeric_text(str(v)))
-
-
-def _numeric_text(text: str) -> bool:
-    return bool(re.search(r"\d", text))
-
-
-def _set_cell(cell: Any, text: str, size: Any, bold: bool = False, right: bool = False) -> None:
-    from pptx.enum.text import PP_ALIGN
-
-    cell.text = text
-    for p in cell.text_frame.paragraphs:
-        p.font.size = size
-        p.font.bold = bold
-        if right:
-            p.alignment = PP_ALIGN.RIGHT
-
-
-def _assumptions_slide(prs: Any, source: Source) -> None:
-    per_run = [dict(assumptions(r.scenario)) for r in source.runs]
-    labels = [label for label, _ in assumptions(source.runs[0].scenario)]
-    data = {"Assumption": labels}
-    for run, values in zip(source.runs, per_run, strict=True):
-        data[run.scenario.name] = [values[label] for label in labels]
-    table = pd.DataFrame(data)
-    n = len(source.runs)
-    lines = sum(max(str(v).count("\n") + 1 for v in row) for row in table.itertuples())
-    font = 12 if n == 1 and lines <= 24 else (10 if lines <= 24 and n <= 3 else 8)
-    first = 3.2 if n > 1 else 4.2
-    rest = min(8.0, (SLIDE_W - 0.6 - first) / n)
-    _table_slide(prs, "Assumptions that matter", table, [first] + [rest] * n, font=font,
-                 align_numbers=False)
-
-
 # --------------------------------------------------------------------------------------------
 # html and slides
 # --------------------------------------------------------------------------------------------
@@ -822,7 +484,7 @@ def _slide_notebook(source: Source) -> Any:
         return nb
     merged = new_notebook(metadata={"title": source.title})
     names = ", ".join(r.scenario.name for r in source.runs)
-    merged.cells.append(new_markdown_cell(f"# {source.title}\n\n{_count(source)}: "
+    merged.cells.append(new_markdown_cell(f"# {source.title}\n\n{count_text(source)}: "
                                           f"{names}"))
     table = comparison_table(source)
     merged.cells.append(new_markdown_cell("## Headline figures over each scenario's horizon"))

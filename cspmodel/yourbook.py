@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .analysis import monthly_to_annual  # noqa: F401 - the third answer, kept in analysis
 from .pricing import term_factor
-from .result import simulate
 from .schema import Scenario
 from .terms import TERMS
 from .util import add_months
@@ -112,44 +112,4 @@ def renewal_calendar(scenario: Scenario, months: int = 18) -> pd.DataFrame:
             out.loc[label, "price_change_per_month"] += (
                 sub.seats * step * (1.0 + markup[sub.segment]))
     out["price_change_to_date"] = out["price_change_per_month"].cumsum()
-    return out
-
-
-def monthly_to_annual(scenario: Scenario, term: str = "annual_billed_monthly"
-                      ) -> pd.DataFrame:
-    """The book as it is against the same book with every monthly-term subscription (and the
-    new customers' monthly share) moved to ``term`` from the start: revenue, gross and
-    operating profit over the horizon, cash at the end and customers at the end.
-
-    Example:
-        >>> from cspmodel.io import load_scenario_text
-        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n  churn_annual: 0\\n"
-        ...     "  product_mix: {m365_business_basic: 1}\\nopening_book:\\n  subscriptions:\\n"
-        ...     "  - {customer: C, segment: A, product: m365_business_basic,"
-        ...     " term: monthly, seats: 10}\\n")
-        >>> t = monthly_to_annual(s)
-        >>> bool(t.loc["revenue", "difference"] < 0)  # 1.05 a month instead of 1.20
-        True
-    """
-    data = scenario.model_dump(mode="json")
-    start = scenario.start_month.strftime("%Y-%m")
-    for sub in data["opening_book"]["subscriptions"]:
-        if sub["term"] == "monthly":
-            sub["term"], sub["renews"] = term, start  # a new term from the start
-    for seg in data["segments"]:
-        mix = seg["term_mix"]
-        mix[term] = mix.get(term, 0.0) + mix.get("monthly", 0.0)
-        mix["monthly"] = 0.0
-    moved = Scenario.model_validate(data)
-    a, b = simulate(scenario).monthly, simulate(moved).monthly
-
-    def figures(m: pd.DataFrame) -> dict[str, float]:
-        return {"revenue": float(m["revenue"].sum()),
-                "gross_profit": float(m["gross_profit"].sum()),
-                "operating_profit": float(m["operating_profit"].sum()),
-                "ending_cash": float(m["cumulative_cash"].iloc[-1]),
-                "ending_customers": float(m["customers"].iloc[-1])}
-
-    out = pd.DataFrame({"as_is": figures(a), "moved": figures(b)})
-    out["difference"] = out["moved"] - out["as_is"]
     return out

@@ -149,28 +149,56 @@ def _table(slide) -> list[list[str]]:  # noqa: ANN001
     raise AssertionError("no table on the slide")
 
 
-def test_deck_text_and_tables_equal_the_engine_for_a_scenario(tmp_path: Path) -> None:
+def _charts(slides) -> dict[str, object]:  # noqa: ANN001
+    return {sl.shapes.title.text: sh.chart for sl in slides for sh in sl.shapes
+            if sh.has_chart}
+
+
+def _within_slides(prs) -> None:  # noqa: ANN001
+    for i, slide in enumerate(prs.slides):
+        for sh in slide.shapes:
+            assert sh.left >= 0 and sh.top >= 0, (i, sh.name)
+            assert sh.left + sh.width <= prs.slide_width, (i, sh.name)
+            assert sh.top + sh.height <= prs.slide_height, (i, sh.name)
+
+
+def test_deck_text_and_native_charts_equal_the_engine_for_a_scenario(tmp_path: Path) -> None:
     out = tmp_path / "small.pptx"
     res = report(str(SMALL), "--format", "pptx", "--out", str(out))
     assert res.exit_code == 0, res.output
-    s = cspmodel.simulate(cspmodel.load_scenario(SMALL)).summary
-    slides = list(Presentation(str(out)).slides)
+    scenario = cspmodel.load_scenario(SMALL)
+    r = cspmodel.simulate(scenario)
+    s = r.summary
+    prs = Presentation(str(out))
+    slides = list(prs.slides)
+    assert 8 <= len(slides) <= 12
     assert slides[0].shapes.title.text == "Small indirect MSP"
-    tiles = " | ".join(_texts(slides[1]))
+    # the summary and its recommendation: the book is below Microsoft's threshold
+    summary = " ".join(_texts(slides[1]))
+    assert "Not eligible yet" in summary and "more" in summary
+    recommendation = summary.split("Recommendation:")[1]
+    assert "Stay indirect" in recommendation and "Go direct" not in recommendation
+    tiles = " | ".join(_texts(slides[2]))
     for text in (_money(s["revenue"]), _money(s["operating_profit"]), _money(s["npv"]),
                  _pct(s["operating_margin"]), _money(s["ending_arr"]),
                  _pct(s["net_revenue_retention"]), "from the start"):
         assert text in tiles
-    pictures = sum(1 for sl in slides for sh in sl.shapes if sh.shape_type == 13)
-    assert pictures == 4  # profit and cash, waterfall, channels, support tiers
-    both = both_channels(cspmodel.load_scenario(SMALL))
-    table = next(_table(sl) for sl in slides if sl.shapes.title.text.startswith("The same book"))
-    assert table[0] == ["Figure", "Indirect", "Direct"]
-    rows = {r[0]: r[1:] for r in table[1:]}
-    assert rows["Operating profit"] == [_money(both["indirect"].summary["operating_profit"]),
-                                        _money(both["direct"].summary["operating_profit"])]
-    assert rows["Operating margin"] == [_pct(both["indirect"].summary["operating_margin"]),
-                                        _pct(both["direct"].summary["operating_margin"])]
+    # every chart is a native chart holding its data; no pictures
+    assert not any(sh.shape_type == 13 for sl in slides for sh in sl.shapes)
+    charts = _charts(slides)
+    assert len(charts) >= 4
+    profit = charts["Profit and cash, month by month"].plots[0]
+    values = {sr.name: list(sr.values) for sr in profit.series}
+    assert values["Operating profit"] == pytest.approx(r.monthly["operating_profit"].tolist())
+    assert values["Cumulative cash"] == pytest.approx(r.monthly["cumulative_cash"].tolist())
+    both = both_channels(scenario)
+    channel = charts["Direct bill: not open to this book yet"].plots[0]
+    values = {sr.name: list(sr.values) for sr in channel.series}
+    assert values["Direct (not eligible)"][2] == pytest.approx(
+        both["direct"].summary["operating_profit"])
+    assert all(sl.has_notes_slide and "cspmodel" in sl.notes_slide.notes_text_frame.text
+               for sl in slides)
+    _within_slides(prs)
     closing = slides[-1]
     assert closing.shapes.title.text == "Assumptions that matter"
     rows = {r[0]: r[1] for r in _table(closing)[1:]}
@@ -182,7 +210,9 @@ def test_deck_text_and_tables_equal_the_engine_for_a_scenario(tmp_path: Path) ->
 def test_deck_of_a_batch_compares_the_scenarios_in_a_real_table(tmp_path: Path) -> None:
     batch = fake_batch(tmp_path / "b", [("small", SMALL, {}), ("growing", GROWING, {})])
     assert report(str(batch), "--format", "pptx").exit_code == 0
-    slides = list(Presentation(str(batch / "cspmodel.pptx")).slides)
+    prs = Presentation(str(batch / "cspmodel.pptx"))
+    slides = list(prs.slides)
+    assert len(slides) == 2 + 2  # title, the comparison, one slide per scenario
     table = _table(slides[1])
     assert table[0] == ["Figure", "Small indirect MSP", "Growing VAR weighing direct bill"]
     rows = {r[0]: r[1:] for r in table[1:]}
@@ -191,9 +221,11 @@ def test_deck_of_a_batch_compares_the_scenarios_in_a_real_table(tmp_path: Path) 
     assert rows["Revenue (USD)"] == [f"{small['revenue']:,.0f}", f"{growing['revenue']:,.0f}"]
     assert rows["Operating margin"] == [_pct(small["operating_margin"]),
                                         _pct(growing["operating_margin"])]
-    titles = [sl.shapes.title.text for sl in slides if sl.shapes.title is not None]
-    assert "Growing VAR weighing direct bill" in titles
-    assert titles[-1] == "Assumptions that matter"
+    titles = [sl.shapes.title.text for sl in slides]
+    assert titles[2:] == ["Small indirect MSP", "Growing VAR weighing direct bill"]
+    small_text = " ".join(_texts(slides[2]))
+    assert "Go direct" not in small_text.split("Recommendation:")[1]
+    _within_slides(prs)
     assert "href='cspmodel.pptx'" in (batch / "index.html").read_text()
 
 
@@ -284,6 +316,14 @@ def test_html_report_has_the_figures_and_no_code(html_report: Path) -> None:
     assert _money(s["revenue"]) in page and _money(s["operating_profit"]) in page
     assert page.count("data:image/png;base64") >= 4  # the charts
     assert "All scenarios" not in page  # no link back to a batch it is not part of
+    # the executive summary first, the same as everywhere; an ineligible book stays indirect
+    from cspmodel.findings import executive_summary
+
+    summary = executive_summary(cspmodel.load_scenario(SMALL))
+    assert page.index("Summary") < page.index("Headline figures")
+    assert "Not eligible yet" in page and "Stay indirect" in page
+    assert "Direct bill is not open to this book" in page or "not eligible" in page.lower()
+    assert summary.answer("cash").answer.split(";")[0] in page
 
 
 def test_html_of_a_batch_is_its_comparison_with_working_links(real_batch: Path,
