@@ -9,6 +9,7 @@ one scenario (papermill, for the page and the slides)."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 import shutil
@@ -324,6 +325,13 @@ def test_html_report_has_the_figures_and_no_code(html_report: Path) -> None:
     assert "Not eligible yet" in page and "Stay indirect" in page
     assert "Direct bill is not open to this book" in page or "not eligible" in page.lower()
     assert summary.answer("cash").answer.split(";")[0] in page
+    # every default the file did not set is listed, with its value
+    from cspmodel.report.content import defaults_in_use
+
+    defaults = defaults_in_use(cspmodel.load_scenario(SMALL))
+    assert len(defaults) > 10
+    for key, _what, value, _source in defaults:
+        assert key in page and html.escape(value) in page, key
 
 
 def test_html_of_a_batch_is_its_comparison_with_working_links(real_batch: Path,

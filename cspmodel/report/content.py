@@ -154,3 +154,99 @@ def count_text(source: Any) -> str:  # noqa: ANN401 - a present.Source
     """``1 scenario`` or ``N scenarios``."""
     n = len(source.runs)
     return f"{n} scenario" + ("" if n == 1 else "s")
+
+
+def _value_text(value: Any, unit: str, currency: str) -> str:  # noqa: ANN401
+    """A default's value with its unit, as a partner reads it."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if unit.startswith("share"):
+        per = unit[len("share"):].replace("/yr", " a year")
+        return fmt_percent(float(value)) + per
+    if unit.startswith("currency"):
+        per = (unit[len("currency"):].replace("/", " per ").replace("per month", "a month")
+               .replace("per yr", "a year"))
+        return fmt_money(float(value), currency, 2 if abs(value) < 100 else 0) + per
+    return f"{value:,.4g} {unit}".strip()
+
+
+def _skip(key: str, scenario: Scenario) -> bool:
+    """Keys that are not in use in this scenario (the other channel's costs, the vendor plan of
+    an indirect partner) or are not assumptions (names, the book, commission plans)."""
+    direct = scenario.channel.model == "direct"
+    return (key in ("name", "description", "currency") or key.startswith((
+        "catalog", "opening_book", "commissions", "products", "support.tiers"))
+        or (key.startswith("channel.direct") and not direct)
+        or (key.startswith("channel.indirect") and direct)
+        or (key.startswith("support.vendor_plan") and not direct)
+        or (key.startswith("thresholds.direct") and not direct))
+
+
+def defaults_in_use(scenario: Scenario) -> list[tuple[str, str, str, str]]:
+    """Every value the scenario file did not set and the model therefore took by default, and
+    is in use: (key, what it is, value with unit, source). Support tiers taken by default are
+    listed with their price.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> row = dict((k, v) for k, _d, v, _s in defaults_in_use(s))
+        >>> row["services.onboarding_price_per_customer"]
+        'USD 1,000 per customer'
+    """
+    from pydantic import BaseModel
+
+    cur = scenario.currency
+    out: list[tuple[str, str, str, str]] = []
+
+    def walk(model: BaseModel, path: str) -> None:
+        for name, field in type(model).model_fields.items():
+            key = f"{path}.{name}" if path else name
+            if _skip(key, scenario):
+                continue
+            value = getattr(model, name)
+            if isinstance(value, BaseModel):
+                walk(value, key)
+            elif isinstance(value, tuple) and value and isinstance(value[0], BaseModel):
+                for i, item in enumerate(value):
+                    walk(item, f"{key}.{i}")
+            elif name not in model.model_fields_set and value is not None and not isinstance(
+                    value, dict | tuple):
+                extra = field.json_schema_extra if isinstance(field.json_schema_extra,
+                                                              dict) else {}
+                out.append((key, str(field.description or name),
+                            _value_text(value, str(extra.get("unit", "")), cur),
+                            str(extra.get("source", "the model's default"))))
+
+    walk(scenario, "")
+    if "tiers" not in scenario.support.model_fields_set:
+        for seg in scenario.segments:
+            tier = scenario.support.tiers[seg.support_tier]
+            key = f"support.tiers.{seg.support_tier}.price_per_seat_month"
+            if key not in {k for k, *_ in out}:
+                out.append((key, f"Price of the {seg.support_tier} support tier",
+                            fmt_money(tier.price_per_seat_month, cur, 2) + " per seat a month",
+                            "partner's own figure"))
+    return out
+
+
+def defaults_table(scenario: Scenario) -> pd.DataFrame:
+    """:func:`defaults_in_use` as a table (the report page's assumptions)."""
+    rows = defaults_in_use(scenario)
+    return pd.DataFrame([{"Assumption": d, "Value": v, "Key": k, "Source": src}
+                         for k, d, v, src in rows],
+                        columns=["Assumption", "Value", "Key", "Source"])
+
+
+def assumptions_frame(scenario: Scenario) -> pd.DataFrame:
+    """:func:`assumptions` as a table (label, value).
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> list(assumptions_frame(s).columns)
+        ['Assumption', 'Value']
+    """
+    return pd.DataFrame(assumptions(scenario), columns=["Assumption", "Value"])
