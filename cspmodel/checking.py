@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import difflib
 import types
 import typing
@@ -81,7 +82,7 @@ def problems(exc: ValidationError, data: Any, source: str, root: type[BaseModel]
             message = message[len("Value error, "):]
         loc = _clean_loc(loc)
         if err["type"] in _PLAIN_WORDS or err["type"] in _BOUND_TYPES:
-            message = _plain_message(err["type"], ctx, loc, message, root)
+            message = _plain_message(err["type"], {**ctx, "_input": value}, loc, message, root)
         out.append(Problem(source, ".".join(str(p) for p in loc), value, message))
     return out
 
@@ -129,7 +130,12 @@ def _plain_message(kind: str, ctx: dict[str, Any], loc: tuple[Any, ...], fallbac
         return fallback
     unit = ((field.json_schema_extra or {}) if field is not None else {}).get("unit", "")
     extra = f" ({unit})" if isinstance(unit, str) and unit else ""
-    return f"out of range; allowed: {describe_bounds(bounds)}{extra}"
+    hint = ""
+    value = ctx.get("_input")
+    if (isinstance(unit, str) and unit.startswith("share") and isinstance(value, int | float)
+            and 1 < value <= 100 and bounds.get("le") == 1.0):
+        hint = f"; did you mean {value / 100:g}? (a share is written as a fraction: 8% is 0.08)"
+    return f"out of range; allowed: {describe_bounds(bounds)}{extra}{hint}"
 
 
 def field_at(loc: tuple[Any, ...], root: type[BaseModel]) -> FieldInfo | None:
@@ -211,7 +217,50 @@ def validated(model: type[BaseModel], data: Any, source: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(problems(exc, data, source, model)) from None
+        found = problems(exc, data, source, model)
+    # the checks across fields run only once every field is valid: set the bad keys aside and
+    # look again, so that one run names every problem of the file
+    data = copy.deepcopy(data)
+    for _ in range(MAX_PASSES):
+        if not all(_drop(data, p.path) for p in found):
+            break
+        try:
+            model.model_validate(data)
+            break
+        except ValidationError as exc:
+            more = [p for p in problems(exc, data, source, model)
+                    if not any(_related(p.path, q.path) for q in found)]
+        if not more:
+            break
+        found += more
+    raise ScenarioError(found)
+
+
+MAX_PASSES = 10
+
+
+def _related(a: str, b: str) -> bool:
+    """The same key, or one inside the other (a follow-on problem of one set aside)."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".") or not a or not b
+
+
+def _drop(data: Any, path: str) -> bool:
+    """Remove the key at a dotted path from plain data (its default applies); False when the
+    path does not lead to a key that can be removed."""
+    parts = path.split(".") if path else []
+    node = data
+    for part in parts[:-1]:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.lstrip("-").isdigit() and -len(node) <= int(
+                part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    if parts and isinstance(node, dict) and parts[-1] in node:
+        del node[parts[-1]]
+        return True
+    return False
 
 
 def set_path(data: Any, path: str, new: Any, source: str) -> None:

@@ -101,14 +101,24 @@ def compare(files: tuple[str, ...], sets: tuple[str, ...], out: str | None) -> N
     """Simulate several scenario FILES and compare their headline figures side by side."""
     import pandas as pd
 
+    from .formatting import fmt_figure
+    from .notebook import HEADLINE_ROWS
     from .result import compare as compare_results
 
     scenarios = [_load(f, sets) for f in files]
     table = compare_results(scenarios)
-    view = table.drop(columns=["currency"]).T
-    with pd.option_context("display.width", 200, "display.max_columns", 20,
-                           "display.float_format", lambda x: f"{x:,.2f}"):
-        click.echo(view.to_string())
+    view: dict[str, dict[str, str]] = {}
+    for (name, row), scenario in zip(table.iterrows(), scenarios, strict=True):
+        col = {"Channel": str(row["channel"]).capitalize(),
+               "Horizon": f"{int(row['horizon_months'])} months from "
+                          f"{scenario.start_month:%Y-%m}"}
+        for key, label, kind in HEADLINE_ROWS:
+            if key in row:
+                col[label] = fmt_figure(float(row[key]), kind, str(row["currency"]))
+        col["Warnings"] = f"{int(row['warnings'])}"
+        view[str(name)] = col
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        click.echo(pd.DataFrame(view).to_string())
     if out:
         atomic_write_text(Path(out), table.to_csv(float_format="%.4f"))
         click.echo(f"\nWrote {out}")

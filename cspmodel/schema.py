@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import difflib
 import math
 from typing import Annotated, Any, Literal
 
@@ -707,9 +708,12 @@ class Scenario(Frozen):
             for field_name in ("product_mix", "addons"):
                 for pid in getattr(seg, field_name):
                     if pid not in known:
+                        close = difflib.get_close_matches(pid, sorted(known), n=1)
+                        hint = f" (did you mean '{close[0]}'?)" if close else ""
                         raise _located(
                             ("segments", i, field_name, pid), pid,
-                            "unknown product {value}; allowed: " + ", ".join(sorted(known))
+                            "unknown product {value}" + hint + "; allowed: "
+                            + ", ".join(sorted(known))
                             + " (or add it under products with a list_price_per_seat_month)")
             if seg.support_tier not in self.support.tiers:
                 raise _located(("segments", i, "support_tier"), seg.support_tier,

@@ -162,3 +162,31 @@ def test_key_written_twice_is_refused_not_silently_overwritten(tmp_path: Path) -
     assert err.problems[0].path == "line 6, column 5"
     _assert_names(out, "twice.yaml", "the key 'churn_annual' is written twice",
                   "first on line 4", "keep one")
+
+
+THREE_MISTAKES = """name: three mistakes
+segments:
+- name: SMB
+  customers_at_start: 10
+  churn_anual: 0.1
+  product_mix: {m365_business_premium: 1}
+- name: Mid
+  churn_annual: 8
+  product_mix: {m365_business_premum: 1}
+"""
+
+
+def test_validate_names_every_problem_of_a_file_in_one_run(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from cspmodel.cli import main
+
+    path = tmp_path / "three.yaml"
+    path.write_text(THREE_MISTAKES, encoding="utf-8")
+    out = CliRunner().invoke(main, ["validate", str(path)])
+    assert out.exit_code == 2
+    lines = [line for line in out.output.splitlines() if line.startswith(str(path))]
+    assert len(lines) == 3, out.output
+    assert "churn_anual" in lines[0] and "did you mean 'churn_annual'" in lines[0]
+    assert "segments.1.churn_annual = 8" in lines[1] and "did you mean 0.08?" in lines[1]
+    assert "did you mean 'm365_business_premium'" in lines[2]

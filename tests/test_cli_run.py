@@ -83,3 +83,22 @@ def test_compare_with_one_bad_file_exits_2_and_writes_nothing(tmp_path: Path) ->
     assert res.exit_code == 2
     assert "bad.yaml" in res.output and "Traceback" not in res.output
     assert not csv.exists()
+
+
+def test_compare_prints_money_percentages_and_the_horizon() -> None:
+    import re
+
+    from click.testing import CliRunner
+
+    from cspmodel.cli import main
+
+    out = CliRunner().invoke(main, ["compare", "scenarios/small_indirect_msp.yaml",
+                                    "scenarios/new_msp_launch.yaml"])
+    assert out.exit_code == 0, out.output
+    lines = {line.split("  ")[0]: line for line in out.output.splitlines()}
+    assert "36 months from 2026-01" in lines["Horizon"]
+    for label in ("Gross margin", "Operating margin", "Net revenue retention (last 12 months)"):
+        assert re.findall(r"-?\d+\.\d%", lines[label]), label  # shares as percentages
+    assert not re.search(r"(?<![\d,.])0\.\d{2,}", out.output)  # no raw fraction anywhere
+    assert "USD 1,131,845" in lines["Revenue"]
+    assert re.search(r"Customers at the end +\d+ +\d+$", lines["Customers at the end"])
