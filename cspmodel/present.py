@@ -11,10 +11,12 @@ scenario file edited since the batch is refused: run the batch again).
 - slides: reveal.js slides from the report notebook's slide metadata (nbconvert's
   SlidesExporter), one self-contained file that opens offline: reveal.js itself is written into
   the page (taken from the ``sphinx-revealjs`` package);
-- pptx: title, headline figures, the key charts, the comparison as a real table, and the
-  assumptions that matter;
-- xlsx: the comparison (batch), the summary, every input as a dotted path, and each scenario's
-  monthly statement; numbers as numbers with currency formats.
+- pptx: the executive summary and recommendation, headline figures, native (editable) charts
+  holding their data, the yearly statement and the assumptions, with speaker notes on where each
+  figure comes from (:mod:`cspmodel.report.deck`);
+- xlsx: a finance model: the summary, every input in words with the defaults marked, the
+  monthly statement whose subtotals and totals are Excel formulas, a yearly statement by formula
+  (:mod:`cspmodel.report.workbook`).
 
 Example:
     >>> source = load_source("scenarios/small_indirect_msp.yaml")  # doctest: +SKIP
@@ -32,17 +34,14 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .errors import ScenarioError
 from .io import apply_overrides, load_scenario
-from .notebook import HEADLINE_ROWS
 from .report.content import (  # noqa: F401 - re-exported: the views' shared content
     CHANNEL_ROWS,
     KIND,
@@ -57,6 +56,7 @@ from .report.content import (  # noqa: F401 - re-exported: the views' shared con
     inputs_table,
 )
 from .report.deck import deck_bytes  # noqa: F401 - the pptx format
+from .report.workbook import money_format, workbook_bytes  # noqa: F401 - the xlsx format
 from .result import Result, simulate
 from .schema import Scenario
 from .util import atomic_write_bytes, atomic_write_text
@@ -246,163 +246,6 @@ def batch_chart(source: Source) -> bytes:
 # xlsx
 # --------------------------------------------------------------------------------------------
 COUNT_COLUMNS = {"customers", "new_customers", "churned_customers", "seats"}
-
-
-def money_format(currency: str, decimals: int = 0) -> str:
-    """An Excel number format with the currency and thousands separators, negatives in red.
-
-    Example:
-        >>> money_format("EUR")
-        '#,##0 "EUR";[Red]-#,##0 "EUR"'
-    """
-    body = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return f'{body} "{currency}";[Red]-{body} "{currency}"'
-
-
-def _number_format(kind: str, currency: str) -> str:
-    return {"money": money_format(currency), "money2": money_format(currency, 2),
-            "percent": "0.0%", "month": '0;-0;"from the start"', "count": "#,##0",
-            "number": "#,##0.0"}[kind]
-
-
-def _cell_value(v: Any) -> Any:
-    if isinstance(v, float | np.floating) and math.isnan(float(v)):
-        return None
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
-def _style_header(ws: Any, row: int, ncols: int) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    for c in range(1, ncols + 1):
-        cell = ws.cell(row=row, column=c)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor=NAVY)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-
-
-def _widths(ws: Any, widths: Mapping[int, float]) -> None:
-    """Column widths, and printing: landscape, the width of one page."""
-    from openpyxl.utils import get_column_letter
-
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.print_title_rows = "1:1"
-
-    for col, w in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = w
-
-
-def _sheet_name(text: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", "-", text)[:31]
-    name, n = base, 1
-    while name.lower() in used:
-        n += 1
-        name = f"{base[:27]} ({n})"
-    used.add(name.lower())
-    return name
-
-
-def workbook_bytes(source: Source) -> bytes:
-    """The Excel workbook of a source (see the module docstring)."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    used: set[str] = set()
-    first = True
-
-    def sheet(title: str) -> Any:
-        nonlocal first
-        if first:
-            ws = wb.active
-            ws.title = _sheet_name(title, used)
-            first = False
-            return ws
-        return wb.create_sheet(_sheet_name(title, used))
-
-    runs = source.runs
-    if source.kind == "batch":
-        _comparison_sheet(sheet("Comparison"), runs)
-    _summary_sheet(sheet("Summary"), runs)
-    _inputs_sheet(sheet("Inputs"), runs)
-    for run in runs:
-        title = "Monthly" if len(runs) == 1 else f"Monthly {run.name}"
-        _monthly_sheet(sheet(title), run)
-    wb.properties.title = source.title
-    wb.properties.creator = "cspmodel"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _comparison_sheet(ws: Any, runs: list[Run]) -> None:
-    keys = [k for k, _l, _k in HEADLINE_ROWS]
-    header = ["Scenario", "Channel", "Currency", *[LABEL[k] for k in keys], "Warnings"]
-    ws.append(header)
-    _style_header(ws, 1, len(header))
-    for i, run in enumerate(runs, start=2):
-        ws.append([run.scenario.name, run.scenario.channel.model, run.result.currency,
-                   *[_cell_value(run.result.summary[k]) for k in keys],
-                   len(run.result.warnings)])
-        for j, k in enumerate(keys, start=4):
-            ws.cell(row=i, column=j).number_format = _number_format(KIND[k], run.result.currency)
-    ws.freeze_panes = "B2"
-    _widths(ws, {1: 34, 2: 10, 3: 10, **{j: 17 for j in range(4, len(header) + 1)}})
-    ws.row_dimensions[1].height = 45
-
-
-def _summary_sheet(ws: Any, runs: list[Run]) -> None:
-    header = ["Figure", "Key", *[r.scenario.name for r in runs]]
-    ws.append(header)
-    _style_header(ws, 1, len(header))
-    for i, (key, label, kind) in enumerate(HEADLINE_ROWS, start=2):
-        ws.append([label, key, *[_cell_value(r.result.summary[key]) for r in runs]])
-        for j, r in enumerate(runs, start=3):
-            ws.cell(row=i, column=j).number_format = _number_format(kind, r.result.currency)
-    n = len(HEADLINE_ROWS) + 3
-    ws.cell(row=n, column=1, value="Empty cell: no value (e.g. never breaks even). Money in "
-                                   "each scenario's currency over its whole horizon.")
-    ws.freeze_panes = "C2"
-    ws.row_dimensions[1].height = 32
-    _widths(ws, {1: 42, 2: 24, **{j: 22 for j in range(3, len(header) + 1)}})
-
-
-def _inputs_sheet(ws: Any, runs: list[Run]) -> None:
-    table = inputs_table(runs)
-    header = ["Key (dotted path)", *[r.scenario.name for r in runs]]
-    ws.append(header)
-    _style_header(ws, 1, len(header))
-    for key, row in table.iterrows():
-        values = []
-        for v in row.tolist():
-            if isinstance(v, list | dict):
-                v = "(none)" if not v else json.dumps(v)
-            values.append(v)
-        ws.append([key, *values])
-    ws.freeze_panes = "B2"
-    ws.row_dimensions[1].height = 32
-    _widths(ws, {1: 52, **{j: 24 for j in range(2, len(header) + 1)}})
-
-
-def _monthly_sheet(ws: Any, run: Run) -> None:
-    m = run.result.monthly
-    cur = run.result.currency
-    header = ["Month", *[f"{c.replace('_', ' ').capitalize()}" +
-                         ("" if c in COUNT_COLUMNS else f" ({cur})") for c in m.columns]]
-    ws.append(header)
-    _style_header(ws, 1, len(header))
-    money = money_format(cur)
-    for i, (period, row) in enumerate(m.iterrows(), start=2):
-        ws.append([period.to_timestamp().date(), *[_cell_value(v) for v in row.tolist()]])
-        ws.cell(row=i, column=1).number_format = "mmm yyyy"
-        for j, col in enumerate(m.columns, start=2):
-            ws.cell(row=i, column=j).number_format = "#,##0.0" if col in COUNT_COLUMNS else money
-    ws.freeze_panes = "B2"
-    ws.row_dimensions[1].height = 45
-    _widths(ws, {1: 11, **{j: 15 for j in range(2, len(header) + 1)}})
 
 
 # --------------------------------------------------------------------------------------------

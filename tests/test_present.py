@@ -8,7 +8,6 @@ one scenario (papermill, for the page and the slides)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 import re
@@ -16,6 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -25,7 +25,6 @@ import cspmodel
 from cspmodel import present
 from cspmodel.analysis import both_channels
 from cspmodel.cli import main, summary_to_json
-from cspmodel.present import flatten
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small_indirect_msp.yaml"
@@ -68,48 +67,106 @@ def report(*args: str) -> object:
 # ------------------------------------------------------------------------------------------
 # xlsx
 # ------------------------------------------------------------------------------------------
-def test_workbook_cells_equal_the_engine_for_a_scenario(tmp_path: Path) -> None:
+MONTHLY_FORMULAS = {"Revenue": "revenue", "Cost of sales": "cost_of_sales",
+                    "Gross profit": "gross_profit", "Operating costs": "operating_costs",
+                    "Operating profit": "operating_profit", "Net cash flow": "net_cash",
+                    "Cumulative cash": "cumulative_cash"}
+
+
+def _recalculated(path: Path) -> dict[tuple[str, str], float]:
+    """Every cell of the workbook as a formula engine computes it: (SHEET, A1) -> value."""
+    import warnings
+
+    import formulas
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
+    out = {}
+    for ref, value in solution.items():
+        m = re.match(r"'\[[^\]]+\]([^']+)'!([A-Z]+\d+)$", ref)
+        if m:
+            v = value.value[0][0] if hasattr(value, "value") else value
+            out[(m.group(1), m.group(2))] = v
+    return out
+
+
+def _formula_cells(wb) -> list[tuple[str, object]]:  # noqa: ANN001
+    return [(ws.title, c) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+            if isinstance(c.value, str) and c.value.startswith("=")]
+
+
+def _expected_by_formula(wb, r, monthly: str = "Monthly", yearly: str = "Yearly",  # noqa: ANN001
+                         summary_col: int = 2) -> dict[tuple[str, str], float]:
+    """What the engine says each formula cell of one scenario must hold."""
+    m = r.monthly
+    want: dict[tuple[str, str], float] = {}
+    ws = wb[monthly]
+    header = [c.value for c in ws[1]]
+    for label, key in MONTHLY_FORMULAS.items():
+        col = header.index(label) + 1
+        for i in range(len(m)):
+            want[(monthly, ws.cell(row=i + 2, column=col).coordinate)] = float(m[key].iloc[i])
+    ws = wb[yearly]
+    year = np.arange(len(m)) // 12
+    labels = {"Revenue": "revenue", "Cost of sales": "cost_of_sales",
+              "Gross profit": "gross_profit", "Operating costs": "operating_costs",
+              "Operating profit": "operating_profit", "Net cash flow": "net_cash"}
+    for row in ws.iter_rows(min_row=3):
+        label = row[0].value
+        for j, cell in enumerate(row[1:]):
+            if label == "Cumulative cash at the year's end":
+                values = m["cumulative_cash"].to_numpy()
+                want[(yearly, cell.coordinate)] = float(
+                    values[min(12 * (j + 1), len(m)) - 1])
+            elif j < year.max() + 1:
+                want[(yearly, cell.coordinate)] = float(m[labels[label]].to_numpy()[year == j]
+                                                        .sum())
+            else:
+                want[(yearly, cell.coordinate)] = float(m[labels[label]].sum())
+    summary = {"Revenue": r.summary["revenue"], "Gross profit": r.summary["gross_profit"],
+               "Gross margin": r.summary["gross_margin"],
+               "Operating profit": r.summary["operating_profit"],
+               "Operating margin": r.summary["operating_margin"],
+               "Cumulative cash at the end": m["cumulative_cash"].iloc[-1],
+               "Cash trough (lowest cumulative cash)": r.summary["cash_trough"]}
+    for row in wb["Summary"].iter_rows():
+        if row[0].value in summary:
+            want[("Summary", row[summary_col - 1].coordinate)] = float(summary[row[0].value])
+    return want
+
+
+def test_workbook_formulas_recalculated_equal_the_engine(tmp_path: Path) -> None:
     out = tmp_path / "small.xlsx"
     res = report(str(SMALL), "--format", "xlsx", "--out", str(out))
     assert res.exit_code == 0, res.output
     scenario = cspmodel.load_scenario(SMALL)
     r = cspmodel.simulate(scenario)
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Inputs", "Monthly"]
+    assert wb.sheetnames == ["Summary", "Inputs", "Monthly", "Yearly"]
+    want = _expected_by_formula(wb, r)
+    cells = _formula_cells(wb)
+    assert len(cells) > 7 * 36  # subtotals and totals of every month, years, headline
+    got = _recalculated(out)
+    for sheet, cell in cells:
+        key = (sheet, cell.coordinate)
+        assert key in want, f"{sheet}!{cell.coordinate} {cell.value}: no engine figure"
+        assert got[(sheet.upper(), cell.coordinate)] == pytest.approx(
+            want[key], rel=1e-9, abs=1e-6), f"{sheet}!{cell.coordinate} {cell.value}"
+    # the summary's words are the executive summary's
+    from cspmodel.findings import executive_summary
 
-    summary = {row[1].value: row[2] for row in wb["Summary"].iter_rows(min_row=2)
-               if row[1].value}
-    assert summary["revenue"].value == pytest.approx(r.summary["revenue"], rel=1e-12)
-    assert isinstance(summary["revenue"].value, float)
-    assert '"USD"' in summary["revenue"].number_format
-    assert summary["operating_margin"].value == pytest.approx(r.summary["operating_margin"])
-    assert summary["operating_margin"].number_format == "0.0%"
-    # cash-positive from the start: break-even 0, shown in words by the cell's number format
-    assert summary["break_even_month"].value == r.summary["break_even_month"] == 0
-    assert '"from the start"' in summary["break_even_month"].number_format
-
-    inputs = {row[0].value: row[1].value for row in wb["Inputs"].iter_rows(min_row=2)}
-    assert len(inputs) == len(list(flatten(scenario.model_dump(mode="json"))))
-    assert inputs["segments.0.churn_annual"] == 0.08  # as written in the file
-    assert inputs["channel.model"] == "indirect"
-    assert inputs["support.tiers.standard.price_per_seat_month"] == 28.0
-    assert inputs["horizon_months"] == 36
-
-    ws = wb["Monthly"]
-    header = [c.value for c in ws[1]]
-    assert header[0] == "Month" and header[header.index("Revenue (USD)")]
-    col = header.index("Revenue (USD)") + 1
-    seats = header.index("Seats") + 1
-    rows = list(ws.iter_rows(min_row=2, values_only=False))
-    assert len(rows) == 36
-    for i, row in enumerate(rows):
-        # Excel keeps 15 significant digits: equal to that precision
-        assert row[col - 1].value == pytest.approx(r.monthly["revenue"].iloc[i], rel=1e-13)
-        assert row[seats - 1].value == pytest.approx(r.monthly["seats"].iloc[i], rel=1e-13)
-    assert rows[0][0].value == dt.datetime(2026, 1, 1)
-    assert '"USD"' in rows[0][col - 1].number_format
-    # the monthly revenue adds up to the summary's (36 months)
-    assert sum(row[col - 1].value for row in rows) == pytest.approx(r.summary["revenue"])
+    texts = [row[1].value for row in wb["Summary"].iter_rows(min_row=2, max_row=7)]
+    summary = executive_summary(scenario, r)
+    assert texts == [a.answer for a in summary.answers] + [summary.recommendation]
+    # inputs in words, shares as %, defaults marked
+    rows = {row[-1].value: row for row in wb["Inputs"].iter_rows(min_row=2)}
+    churn = rows["segments.0.churn_annual"]
+    assert churn[2].value == 0.08 and churn[2].number_format == "0.0%"
+    assert churn[0].value.startswith("Share of customers lost per year")
+    assert churn[3].value in (None, "")  # set in the file
+    assert rows["costs.card_fee_rate"][3].value == "default"
+    assert rows["horizon_months"][2].value == 36
 
 
 def test_workbook_of_a_batch_has_the_comparison_and_each_scenario(tmp_path: Path) -> None:
@@ -117,9 +174,10 @@ def test_workbook_of_a_batch_has_the_comparison_and_each_scenario(tmp_path: Path
                                         ("growing", GROWING, {"segments.0.churn_annual": 0.2})])
     res = report(str(batch), "--format", "xlsx")
     assert res.exit_code == 0, res.output
-    wb = openpyxl.load_workbook(batch / "cspmodel.xlsx")
+    path = batch / "cspmodel.xlsx"
+    wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Comparison", "Summary", "Inputs", "Monthly small",
-                             "Monthly growing"]
+                             "Yearly small", "Monthly growing", "Yearly growing"]
     grown = cspmodel.simulate(cspmodel.load_scenario(GROWING).with_overrides(
         {"segments.0.churn_annual": 0.2}))
     ws = wb["Comparison"]
@@ -128,10 +186,13 @@ def test_workbook_of_a_batch_has_the_comparison_and_each_scenario(tmp_path: Path
     assert row[0] == "Growing VAR weighing direct bill"
     assert row[header.index("Operating profit")] == pytest.approx(
         grown.summary["operating_profit"], rel=1e-12)
-    assert row[header.index("NPV of cash")] == pytest.approx(grown.summary["npv"], rel=1e-12)
-    inputs = {r[0].value: [c.value for c in r[1:]] for r in wb["Inputs"].iter_rows(min_row=2)}
+    inputs = {r[-1].value: [c.value for c in r[2:4]] for r in wb["Inputs"].iter_rows(min_row=2)}
     assert inputs["segments.0.churn_annual"] == [0.08, 0.2]  # the batch's override is applied
     assert inputs["segments.2.name"] == [None, "Mid-market"]  # a key one scenario lacks
+    want = _expected_by_formula(wb, grown, "Monthly growing", "Yearly growing", summary_col=3)
+    got = _recalculated(path)
+    for (sheet, ref), value in want.items():
+        assert got[(sheet.upper(), ref)] == pytest.approx(value, rel=1e-9, abs=1e-6), ref
     # the index links the workbook now
     assert "href='cspmodel.xlsx'" in (batch / "index.html").read_text()
 
