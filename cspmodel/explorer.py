@@ -336,9 +336,12 @@ class Explorer:
                        for k in self._charts}
         for k, img in self.images.items():
             img.add_class(f"csp-chart-{k.replace('_', '-')}")
-        self.tabs = W.Tab(children=[self.images[k] for k in self._charts])
+        self.summary = W.HTML()  # the executive summary, computed when its tab is shown
+        self.summary.add_class("csp-summary")
+        self._summary_stale = True
+        self.tabs = W.Tab(children=[*[self.images[k] for k in self._charts], self.summary])
         for i, label in enumerate(("Profit and cash", "Where the money goes",
-                                   "Direct vs indirect")):
+                                   "Direct vs indirect", "Summary")):
             self.tabs.set_title(i, label)
         self.tabs.add_class("csp-charts")
         self.tabs.observe(lambda _c: self._draw_visible(), names="selected_index")
@@ -523,6 +526,7 @@ class Explorer:
         self._show_figures()
         for k in self._stale:
             self._stale[k] = True
+        self._summary_stale = True
         self._draw_visible()
 
     def _run(self, scenario: Scenario, channel: str) -> Result:
@@ -542,13 +546,37 @@ class Explorer:
     def _draw_visible(self) -> None:
         if self.result is None:
             return
-        kind = list(self._charts)[self.tabs.selected_index or 0]
+        index = self.tabs.selected_index or 0
+        if index == len(self._charts):
+            self._show_summary()
+            return
+        kind = list(self._charts)[index]
         if not self._stale[kind]:
             return
         chart = self._charts[kind]
         chart.update(self.both_channels() if kind == "channels" else self.result)
         self.images[kind].value = chart.png()
         self._stale[kind] = False
+
+    def summary_markdown(self) -> str:
+        """The executive summary of the current settings (the same as every view's)."""
+        from .findings import executive_summary
+
+        assert self.result is not None
+        return executive_summary(self.scenario, self.result).markdown()
+
+    def _show_summary(self) -> None:
+        if not self._summary_stale or self.result is None:
+            return
+        from .findings import executive_summary
+
+        summary = executive_summary(self.scenario, self.result)
+        items = "".join(f"<li><b>{html.escape(a.question)}</b> {html.escape(a.answer)}</li>"
+                        for a in summary.answers)
+        self.summary.value = (f'<div class="csp-summary-body"><ul>{items}</ul><p><b>'
+                              f"Recommendation.</b> {html.escape(summary.recommendation)}"
+                              "</p></div>")
+        self._summary_stale = False
 
     def _show_figures(self) -> None:
         res = self.result

@@ -4,6 +4,7 @@ never changed."""
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import re
@@ -302,3 +303,15 @@ def test_dashboard_query_string_sets_the_scenario_parameter():
     assert scenario_path_for("../../etc/passwd") == "scenarios/etcpasswd.yaml"
     assert scenario_path_for("small_indirect_msp.yaml") == str(SCENARIOS /
                                                                "small_indirect_msp.yaml")
+
+
+def test_the_summary_tab_shows_the_executive_summary_of_the_settings(growing):
+    from cspmodel.findings import executive_summary
+
+    ex = Explorer(growing, path=GROWING)
+    ex.controls["churn_annual"].value = 20.0
+    ex.tabs.selected_index = 3  # Summary
+    changed = growing.with_overrides(ex.overrides)
+    summary = executive_summary(changed, simulate(changed))
+    assert html.escape(summary.recommendation) in ex.summary.value
+    assert all(html.escape(a.answer) in ex.summary.value for a in summary.answers)
