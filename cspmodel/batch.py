@@ -234,38 +234,17 @@ def _timings(nb: Any) -> tuple[float | None, float | None]:
     return (min(firsts) - start).total_seconds(), (max(lasts) - min(firsts)).total_seconds()
 
 
-REPORT_CSS = """
-<style>
-  body.jp-Notebook { background: #f4f5f7; padding: 0; }
-  body.jp-Notebook > main { max-width: 1120px; margin: 24px auto; background: #fff;
-    padding: 28px 44px 40px; box-shadow: 0 1px 4px rgba(0,0,0,.12); border-radius: 6px; }
-  .jp-RenderedHTMLCommon { font-family: "Segoe UI", Helvetica, Arial, sans-serif;
-    font-size: 15px; line-height: 1.5; color: #222; }
-  .jp-RenderedHTMLCommon h1 { color: #0b3d6e; border-bottom: 3px solid #0b3d6e;
-    padding-bottom: 6px; }
-  .jp-RenderedHTMLCommon h2 { color: #0b3d6e; margin-top: 1.6em; }
-  .jp-RenderedHTMLCommon table { font-size: 14px; margin-left: 0; }
-  .jp-RenderedHTMLCommon thead th { background: #0b3d6e; color: #fff; }
-  .jp-OutputArea-output img { max-width: 100%; }
-  .cspmodel-back { font-family: "Segoe UI", Helvetica, Arial, sans-serif; font-size: 14px;
-    margin-bottom: 8px; }
-</style>
-"""
-
-
 def to_html(nb: Any, title: str, back_link: str | None = "../index.html") -> str:
-    """A notebook as a self-contained HTML page without its code (nbconvert's HTMLExporter with
-    ``exclude_input``), styled for reading, with a link back to the comparison."""
+    """A notebook as a self-contained HTML page without its code: nbconvert's HTMLExporter
+    with ``exclude_input`` and the project's page template (``templates/cspmodel_page``: a
+    reading style, a print stylesheet, a link back to the comparison)."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    body = body.replace("</head>", REPORT_CSS + "</head>", 1)
-    if back_link:
-        link = (f'<div class="cspmodel-back"><a href="{html.escape(back_link)}">'
-                "&larr; All scenarios</a></div>")
-        body = body.replace("<main>", "<main>" + link, 1) if "<main>" in body else body
+    exporter = HTMLExporter(template_name="cspmodel_page", extra_template_basedirs=[
+        str(Path(__file__).resolve().parent / "templates")], exclude_input=True,
+        exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={
+        "metadata": {"name": title}, "cspmodel": {"back_link": back_link}})
     return body
 
 

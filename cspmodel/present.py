@@ -305,9 +305,10 @@ def html_page(source: Source, out: Path) -> str:
     """The report page: the scenario's report notebook without code, or the batch's
     comparison page."""
     if source.kind == "scenario":
-        _nb, page = _executed_notebook(source.runs[0])
-        return page.replace('<div class="cspmodel-back"><a href="../index.html">&larr; All '
-                            "scenarios</a></div>", "", 1)
+        from .batch import to_html
+
+        nb, _page = _executed_notebook(source.runs[0])
+        return to_html(nb, source.runs[0].scenario.name, back_link=None)  # no batch to go to
     index = source.path / "index.html"
     if not index.is_file():
         raise SourceError(f"{source.path}: no index.html; run `cspmodel batch` again")
