@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import io
 import json
 import math
@@ -447,7 +446,9 @@ def summary_rows(out_dir: Path, outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
 
 def _row(name: str, data: Mapping[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {"run": name, "name": data["scenario"], "channel": data["channel"],
-                           "currency": data["currency"]}
+                           "currency": data["currency"],
+                           "horizon_months": data.get("horizon_months", math.nan),
+                           "start_month": data.get("start_month", "")}
     row.update({k: (math.nan if v is None else float(v)) for k, v in data["summary"].items()})
     row["warnings"] = len(data.get("warnings", []))
     return row
@@ -516,9 +517,10 @@ def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
         >>> t = pd.DataFrame({"name": ["A"], "channel": ["direct"], "currency": ["EUR"],
         ...     "revenue": [1e6], "operating_profit": [1e5], "operating_margin": [0.1],
         ...     "npv": [9e4], "cash_trough": [-5e3], "break_even_month": [float("nan")],
-        ...     "ending_arr": [4e5], "net_revenue_retention": [1.02], "warnings": [0]})
+        ...     "ending_arr": [4e5], "net_revenue_retention": [1.02], "warnings": [0],
+        ...     "horizon_months": [36]})
         >>> comparison_display(t).iloc[0].tolist()[2:7]
-        ['1,000,000', '100,000', '10.0%', '90,000', '-5,000']
+        ['36 months', '1,000,000', '100,000', '10.0%', '90,000']
     """
     from .formatting import fmt_figure
 
@@ -526,6 +528,9 @@ def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
     rows = {}
     for run, r in table.iterrows():
         row = {"Scenario": r["name"], "Channel": str(r["channel"]).capitalize()}
+        months = r.get("horizon_months", math.nan)
+        row["Horizon"] = (f"{int(months)} months" if isinstance(months, int | float)
+                          and not math.isnan(months) else "")
         for key, label, kind in COMPARISON_COLUMNS:
             if single and kind == "money":
                 label = f"{label} ({r['currency']})"
@@ -560,79 +565,47 @@ def write_comparison(result: BatchResult) -> None:
                 "seconds": round(result.seconds, 2),
                 "runs": [{k: v for k, v in asdict(o).items()} for o in result.outcomes]}
     atomic_write_text(out / "batch.json", json.dumps(manifest, indent=2))
-    atomic_write_text(out / "index.html", render_index(result, table))
+    atomic_write_text(out / "index.html", index_page(out))
 
 
-INDEX_CSS = """
-body { font-family: "Segoe UI", Helvetica, Arial, sans-serif; background: #f4f5f7;
-  color: #222; margin: 0; }
-.page { max-width: 1240px; margin: 24px auto; background: #fff; padding: 28px 44px 40px;
-  box-shadow: 0 1px 4px rgba(0,0,0,.12); border-radius: 6px; }
-h1 { color: #0b3d6e; border-bottom: 3px solid #0b3d6e; padding-bottom: 8px; margin-top: 0; }
-h2 { color: #0b3d6e; margin-top: 1.8em; }
-.meta { color: #666; font-size: 14px; }
-table { border-collapse: collapse; width: 100%; font-size: 14px; }
-th { background: #0b3d6e; color: #fff; padding: 8px 10px; text-align: right; }
-th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
-td { padding: 7px 10px; border-bottom: 1px solid #e3e6ea; text-align: right; }
-td:not(:first-child) { white-space: nowrap; }
-tr:nth-child(even) td { background: #f8f9fb; }
-a { color: #0b5cad; }
-.chip { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
-  color: #fff; }
-.direct { background: #d62728; } .indirect { background: #1f77b4; }
-.failed { border-left: 5px solid #d62728; background: #fdf0f0; padding: 10px 16px;
-  margin: 10px 0; }
-.failed pre { white-space: pre-wrap; margin: 6px 0 0; font-size: 13px; }
-.ok { border-left: 5px solid #2ca02c; background: #f0f8f0; padding: 10px 16px; }
-img { max-width: 100%; }
-.note { font-size: 13px; color: #555; }
-"""
 
 
-def render_index(result: BatchResult, table: pd.DataFrame) -> str:
-    """The comparison report: headline figures of every scenario side by side (linking each
-    scenario's report), the overview chart, and every failure with its error."""
-    esc = html.escape
-    n_ok = len(result.outcomes) - len(result.failed)
-    when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'>"
-             f"<title>Scenario comparison</title><style>{INDEX_CSS}</style></head><body>"
-             "<div class='page'><h1>CSP business scenarios compared</h1>"
-             f"<p class='meta'>{len(result.outcomes)} scenario(s), {n_ok} ran, "
-             f"{len(result.failed)} failed &middot; produced {esc(when)} in "
-             f"{result.seconds:,.0f} s &middot; "
-             "<a href='comparison.csv'>comparison.csv</a></p>"]
-    if result.failed:
-        parts.append(f"<h2>{len(result.failed)} scenario(s) could not be run</h2>")
-        for o in result.failed:
-            link = (f" &middot; <a href='{esc(o.name)}/report.html'>partial report</a>"
-                    if (result.out_dir / o.name / "report.html").exists() else "")
-            parts.append(f"<div class='failed'><b>{esc(o.name)}</b> "
-                         f"<span class='note'>({esc(o.source)})</span>{link}"
-                         f"<pre>{esc(o.error or '')}</pre></div>")
-    else:
-        parts.append("<div class='ok'>Every scenario ran.</div>")
+
+DOWNLOADS = (("slides", "Slides", "cspmodel.slides.html"), ("pptx", "PowerPoint deck",
+             "cspmodel.pptx"), ("xlsx", "Excel workbook", "cspmodel.xlsx"))
+
+
+def index_page(folder: str | os.PathLike[str], link_base: str = "") -> str:
+    """The comparison page of a batch output folder, from its ``batch.json`` and each run's
+    ``summary.json`` (Jinja2 template ``templates/pages/index.html.j2``): headline figures of
+    every scenario side by side (linking each report), the presentation files present, the
+    overview chart, and every failure with its error. ``link_base`` goes before every link (the
+    page written outside the folder)."""
+    import jinja2
+
+    out = Path(folder)
+    manifest = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    table, runs = load_batch(out)
+    failed = [{"name": str(name), "source": str(run["source"]), "error": run["error"] or "",
+               "partial": (out / str(name) / "report.html").exists()}
+              for name, run in runs.iterrows() if not run["ok"]]
+    rows, columns = [], []
     if not table.empty:
         disp = comparison_display(table)
-        parts.append("<h2>Headline figures over each scenario's horizon</h2><table><tr>")
-        parts.extend(f"<th>{esc(c)}</th>" for c in disp.columns)
-        parts.append("</tr>")
+        columns = list(disp.columns)
         for run, row in disp.iterrows():
-            channel = str(table.loc[run, "channel"])
-            cells = [f"<td><a href='{esc(str(run))}/report.html'>{esc(row['Scenario'])}</a>"
-                     "</td>",
-                     f"<td><span class='chip {esc(channel)}'>{esc(row['Channel'])}</span></td>"]
-            cells += [f"<td>{esc(str(v))}</td>" for v in list(row.values)[2:]]
-            parts.append("<tr>" + "".join(cells) + "</tr>")
-        parts.append("</table><p class='note'>Money in each scenario's currency over its own "
-                     "horizon (see each report). Break-even: first month from which cumulative "
-                     "cash stays positive. Click a scenario for its full report.</p>")
-        parts.append("<h2>At a glance</h2>"
-                     f"<img alt='Scenario comparison chart' "
-                     f"src='data:image/png;base64,{_chart_png(table)}'>")
-    parts.append("</div></body></html>")
-    return "\n".join(parts)
+            rows.append({"run": str(run), "name": row["Scenario"],
+                         "channel": str(table.loc[run, "channel"]),
+                         "channel_label": row["Channel"], "cells": list(row.values)[2:]})
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(
+        Path(__file__).resolve().parent / "templates" / "pages"), autoescape=True)
+    created = (dt.datetime.fromisoformat(manifest["created"]) if manifest.get("created")
+               else dt.datetime.fromtimestamp((out / "batch.json").stat().st_mtime))
+    return env.get_template("index.html.j2").render(
+        downloads=[(label, f) for _fmt, label, f in DOWNLOADS if (out / f).is_file()],
+        total=len(runs), ran=len(runs) - len(failed), failed=failed,
+        when=created.strftime("%Y-%m-%d %H:%M"), seconds=f"{manifest.get('seconds', 0):,.0f}",
+        columns=columns, rows=rows, chart=_chart_png(table) if rows else "", base=link_base)
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,13 +25,11 @@ Example:
 
 from __future__ import annotations
 
-import html
 import importlib.util
 import io
 import json
 import math
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -279,28 +277,6 @@ def _executed_notebook(run: Run) -> tuple[Any, str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-_LINK = re.compile(r"""(href|src)=(['"])([^'"#][^'"]*)\2""")
-
-
-def rebase_links(page: str, page_dir: Path, out_dir: Path) -> str:
-    """Relative links of a page written in ``page_dir`` rewritten for a copy in ``out_dir``.
-
-    Example:
-        >>> rebase_links("<a href='a/report.html'>", Path("/b"), Path("/c"))
-        "<a href='../b/a/report.html'>"
-    """
-    def fix(m: re.Match[str]) -> str:
-        target = m.group(3)
-        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith("/"):
-            return m.group(0)
-        new = os.path.relpath(page_dir.resolve() / target, out_dir.resolve())
-        return f"{m.group(1)}={m.group(2)}{Path(new).as_posix()}{m.group(2)}"
-
-    if page_dir.resolve() == out_dir.resolve():
-        return page
-    return _LINK.sub(fix, page)
-
-
 def html_page(source: Source, out: Path) -> str:
     """The report page: the scenario's report notebook without code, or the batch's
     comparison page."""
@@ -312,7 +288,10 @@ def html_page(source: Source, out: Path) -> str:
     index = source.path / "index.html"
     if not index.is_file():
         raise SourceError(f"{source.path}: no index.html; run `cspmodel batch` again")
-    return rebase_links(index.read_text(encoding="utf-8"), source.path, out.parent)
+    from .batch import index_page
+
+    base = Path(os.path.relpath(source.path.resolve(), out.parent.resolve())).as_posix()
+    return index_page(source.path, link_base="" if base == "." else base + "/")
 
 
 def _slide_notebook(source: Source) -> Any:
@@ -435,32 +414,13 @@ def write_report(source: Source, fmt: str, out: str | os.PathLike[str] | None = 
     return target
 
 
-DOWNLOADS_START, DOWNLOADS_END = "<!-- cspmodel:downloads -->", "<!-- /cspmodel:downloads -->"
-
-
 def link_in_index(folder: Path) -> None:
-    """List the presentation files present in a batch folder at the top of its index.html
-    (replacing an earlier list), so the page links the slides, deck and workbook."""
-    index = folder / "index.html"
-    if not index.is_file():
-        return
-    page = index.read_text(encoding="utf-8")
-    links = [f"<a href='{html.escape(f'{BATCH_STEM}{SUFFIXES[fmt]}')}'>{LABELS[fmt]}</a>"
-             for fmt in ("slides", "pptx", "xlsx")
-             if (folder / f"{BATCH_STEM}{SUFFIXES[fmt]}").is_file()]
-    block = ""
-    if links:
-        block = (f"{DOWNLOADS_START}<p class='meta'><b>To present:</b> "
-                 + " &middot; ".join(links) + f"</p>{DOWNLOADS_END}")
-    if DOWNLOADS_START in page and DOWNLOADS_END in page:
-        a = page.index(DOWNLOADS_START)
-        b = page.index(DOWNLOADS_END) + len(DOWNLOADS_END)
-        page = page[:a] + block + page[b:]
-    elif "</h1>" in page:
-        page = page.replace("</h1>", "</h1>" + block, 1)
-    else:
-        return
-    atomic_write_text(index, page)
+    """Write the batch folder's index.html again, so that it links the presentation files now
+    present (the slides, deck and workbook)."""
+    from .batch import index_page
+
+    if (folder / "index.html").is_file() and (folder / "batch.json").is_file():
+        atomic_write_text(folder / "index.html", index_page(folder))
 
 
 # --------------------------------------------------------------------------------------------

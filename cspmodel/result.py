@@ -516,11 +516,13 @@ def summary_json(result: Result) -> str:
         >>> r = simulate(load_scenario_text("name: x\\nhorizon_months: 2\\nsegments:\\n"
         ...     "- name: A\\n  product_mix: {m365_business_basic: 1}\\n"))
         >>> sorted(json.loads(summary_json(r)))
-        ['channel', 'currency', 'scenario', 'summary', 'warnings']
+        ['channel', 'currency', 'horizon_months', 'scenario', 'start_month', 'summary', 'warnings']
     """
     data = {k: (None if v != v else v) for k, v in result.summary.astype(float).items()}
-    return json.dumps({"scenario": result.scenario.name, "currency": result.currency,
-                       "channel": result.scenario.channel.model, "summary": data,
+    sc = result.scenario
+    return json.dumps({"scenario": sc.name, "currency": result.currency,
+                       "channel": sc.channel.model, "horizon_months": sc.horizon_months,
+                       "start_month": f"{sc.start_month:%Y-%m}", "summary": data,
                        "warnings": result.warnings}, indent=2)
 
 

@@ -148,6 +148,6 @@ def test_batch_over_the_shipped_scenarios_and_a_broken_one(tmp_path) -> None:
     index = (out / "index.html").read_text()
     assert "broken_book" in index and "churn_annual = 1.7" in index
     for path in SHIPPED:
-        assert f"href='{path.stem}/report.html'" in index
+        assert f'href="{path.stem}/report.html"' in index
     runs = json.loads((out / "batch.json").read_text())["runs"]
     assert {r["name"]: r["ok"] for r in runs}["broken_book"] is False

@@ -194,7 +194,7 @@ def test_workbook_of_a_batch_has_the_comparison_and_each_scenario(tmp_path: Path
     for (sheet, ref), value in want.items():
         assert got[(sheet.upper(), ref)] == pytest.approx(value, rel=1e-9, abs=1e-6), ref
     # the index links the workbook now
-    assert "href='cspmodel.xlsx'" in (batch / "index.html").read_text()
+    assert 'href="cspmodel.xlsx"' in (batch / "index.html").read_text()
 
 
 # ------------------------------------------------------------------------------------------
@@ -288,7 +288,7 @@ def test_deck_of_a_batch_compares_the_scenarios_in_a_real_table(tmp_path: Path) 
     small_text = " ".join(_texts(slides[2]))
     assert "Go direct" not in small_text.split("Recommendation:")[1]
     _within_slides(prs)
-    assert "href='cspmodel.pptx'" in (batch / "index.html").read_text()
+    assert 'href="cspmodel.pptx"' in (batch / "index.html").read_text()
 
 
 # ------------------------------------------------------------------------------------------
@@ -400,7 +400,7 @@ def test_html_of_a_batch_is_its_comparison_with_working_links(real_batch: Path,
     out = tmp_path / "elsewhere" / "compare.html"
     assert report(str(real_batch), "--format", "html", "--out", str(out)).exit_code == 0
     page = out.read_text()
-    links = re.findall(r"href='([^']+report\.html)'", page)
+    links = re.findall(r"href=[\"']([^\"']+report\.html)[\"']", page)
     assert links and all((out.parent / link).resolve().is_file() for link in links)
 
 
@@ -412,7 +412,7 @@ def test_slides_are_reveal_without_code_and_offline(real_batch: Path) -> None:
     assert not re.search(r"<(script|link)[^>]+(src|href)=['\"]https?:", page)  # nothing fetched
     s = cspmodel.simulate(cspmodel.load_scenario(SMALL)).summary
     assert _money(s["revenue"]) in page
-    assert "href='cspmodel.slides.html'" in (real_batch / "index.html").read_text()
+    assert 'href="cspmodel.slides.html"' in (real_batch / "index.html").read_text()
 
 
 def _chromium() -> str:
