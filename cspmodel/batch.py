@@ -499,14 +499,13 @@ def comparison_from_scenarios(folder: str | os.PathLike[str]) -> tuple[pd.DataFr
     return _frame(rows), pd.DataFrame(runs).set_index("name")
 
 
-COMPARISON_COLUMNS = (
-    ("revenue", "Revenue", "money"), ("operating_profit", "Operating profit", "money"),
-    ("operating_margin", "Operating margin", "percent"), ("npv", "NPV of cash", "money"),
-    ("cash_trough", "Cash trough", "money"), ("break_even_month", "Break-even", "month"),
-    ("ending_arr", "ARR at end", "money"),
-    ("net_revenue_retention", "Net revenue retention", "percent"),
-    ("warnings", "Warnings", "count"),
-)
+def _comparison_columns() -> tuple[tuple[str, str, str], ...]:
+    from .metrics import COMPARED
+
+    return (*((m.key, m.short, m.kind) for m in COMPARED), ("warnings", "Warnings", "count"))
+
+
+COMPARISON_COLUMNS = _comparison_columns()
 
 
 def comparison_display(table: pd.DataFrame) -> pd.DataFrame:

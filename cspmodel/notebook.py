@@ -27,6 +27,7 @@ import pandas as pd
 from .errors import MISSING, Problem, ScenarioError
 from .formatting import fmt_figure, fmt_money, fmt_percent  # noqa: F401 - shared
 from .io import apply_overrides, load_scenario
+from .metrics import HEADLINE
 from .result import Result, summary_json
 from .schema import Scenario
 from .util import atomic_write_text
@@ -142,24 +143,8 @@ def format_table(df: pd.DataFrame, percent: Iterable[str] = (), money: Iterable[
     return out
 
 
-HEADLINE_ROWS = (
-    ("revenue", "Revenue", "money"), ("gross_profit", "Gross profit", "money"),
-    ("gross_margin", "Gross margin", "percent"),
-    ("license_gross_margin", "Licence resale margin", "percent"),
-    ("operating_profit", "Operating profit", "money"),
-    ("operating_margin", "Operating margin", "percent"), ("npv", "NPV of cash", "money"),
-    ("cash_trough", "Cash trough (lowest cumulative cash)", "money"),
-    ("break_even_month", "Break-even month", "month"),
-    ("ending_mrr", "Monthly recurring revenue at the end", "money"),
-    ("ending_arr", "Annual recurring revenue at the end", "money"),
-    ("ending_customers", "Customers at the end", "count"),
-    ("ending_seats", "Seats at the end", "count"),
-    ("net_revenue_retention", "Net revenue retention (last 12 months)", "percent"),
-    ("cac_payback_months", "CAC payback (months)", "number"),
-    ("ltv_to_cac", "Lifetime value / acquisition cost", "number"),
-    ("revenue_per_seat_month", "Revenue per seat per month", "money2"),
-    ("profit_per_seat_month", "Operating profit per seat per month", "money2"),
-)
+# (key, label, kind) of every headline metric, from the one registry (cspmodel.metrics)
+HEADLINE_ROWS = tuple((m.key, m.label, m.kind) for m in HEADLINE)
 
 
 def headline_table(result: Result) -> pd.DataFrame:

@@ -28,7 +28,8 @@ def test_readme_scenario_example_is_valid() -> None:
 
 
 def test_readme_error_example_is_what_validate_prints() -> None:
-    shown = "segments.0.churn_annual = 1.5: out of range; allowed: 0 to 1 (share/yr)"
+    shown = ("segments.0.churn_annual = 1.5: out of range; allowed: 0 to 1 (share/yr); did you "
+             "mean 0.015? (a share is written as a fraction: 8% is 0.08)")
     assert shown in README
     example = re.search(r"```yaml\n(.*?)```", README, re.S)
     assert example is not None

@@ -18,21 +18,18 @@ from typing import Any
 import pandas as pd
 
 from ..formatting import fmt_figure, fmt_money, fmt_percent
+from ..metrics import TILES as TILE_METRICS
 from ..notebook import HEADLINE_ROWS
 from ..result import Result
 from ..schema import Scenario
 
 KIND = {key: kind for key, _label, kind in HEADLINE_ROWS}
 LABEL = {key: label for key, label, _kind in HEADLINE_ROWS}
-TILES = ("revenue", "operating_profit", "operating_margin", "npv", "cash_trough",
-         "break_even_month", "ending_arr", "net_revenue_retention")
+TILES = tuple(m.key for m in TILE_METRICS)
 CHANNEL_ROWS = ("revenue", "gross_profit", "gross_margin", "operating_profit",
                 "operating_margin", "npv", "cash_trough", "break_even_month", "ending_arr",
                 "net_revenue_retention")
-TILE_LABELS = {"revenue": "Revenue", "operating_profit": "Operating profit",
-               "operating_margin": "Operating margin", "npv": "NPV of cash",
-               "cash_trough": "Cash trough", "break_even_month": "Break-even",
-               "ending_arr": "ARR at the end", "net_revenue_retention": "Net revenue retention"}
+TILE_LABELS = {m.key: m.short for m in TILE_METRICS}
 
 
 def figure_text(result: Result, key: str) -> str:
