@@ -31,7 +31,7 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_s
 test: $(STAMP) browser
 	$(BIN)/ruff check cspmodel tests benchmarks
 	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest -p no:cacheprovider $(NBVAL) notebooks/
+	$(BIN)/python -m pytest -p no:cacheprovider $(NBVAL) notebooks/ cspmodel/notebooks/
 
 validate: $(STAMP)
 	$(BIN)/cspmodel validate scenarios/*.yaml

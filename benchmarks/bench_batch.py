@@ -31,7 +31,7 @@ def main() -> None:
     pinned = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     if pinned is not None:
         os.sched_setaffinity(0, range(os.cpu_count() or 1))
-    print(f"Batch over scenarios/ (notebooks/scenario_report.ipynb, papermill, "
+    print(f"Batch over scenarios/ (the package's scenario_report.ipynb, papermill, "
           f"{os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         results = {jobs: _run(jobs, Path(tmp) / f"jobs{jobs}") for jobs in (1, 2)}

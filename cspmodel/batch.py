@@ -1,9 +1,9 @@
 """Batch runs: one notebook executed by papermill per scenario, then a comparison report.
 
-``cspmodel batch scenarios/ --out build/report`` validates every scenario first (an invalid
-file fails at once with its ScenarioError text, no kernel started), then runs the notebook
-(default ``notebooks/scenario_report.ipynb``) once per valid scenario in a bounded pool of
-processes. Each run uses a pinned kernel (``cspmodel``, installed into the virtual environment
+``cspmodel batch scenarios/ --out build/report`` validates every scenario first (an invalid file
+fails at once with its ScenarioError text, no kernel started), then runs the notebook (default: the
+package's ``cspmodel/notebooks/scenario_report.ipynb``) once per valid scenario in a bounded pool
+of processes. Each run uses a pinned kernel (``cspmodel``, installed into the virtual environment
 by the Makefile; ``python3`` only when it is missing), a per-cell timeout, and a retry when the
 kernel fails to start (parallel kernels can race for ports). A run counts as failed when papermill
 raises or when the executed notebook holds an error output, or when it wrote no summary.json.
@@ -50,8 +50,8 @@ DEFAULT_RETRIES = 2
 # the kernel's own log stays quiet below errors (e.g. its warning about local TCP sockets)
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 SCENARIO_SUFFIXES = (".yaml", ".yml")
-REPO_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_NOTEBOOK = REPO_DIR / "notebooks" / "scenario_report.ipynb"
+# the report notebook ships with the package (an installed cspmodel needs no checkout)
+DEFAULT_NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "scenario_report.ipynb"
 
 
 @dataclass
@@ -619,7 +619,7 @@ def _click_command():  # noqa: ANN202 - builds the click command
                   help="Output folder (one sub-folder per scenario, index.html, "
                        "comparison.csv).")
     @click.option("--notebook", type=click.Path(dir_okay=False), default=None,
-                  help="Notebook to run per scenario [default: notebooks/scenario_report.ipynb].")
+                  help="Notebook to run per scenario [default: the package's scenario report].")
     @click.option("--jobs", type=int, default=None,
                   help="Notebooks run at once [default: the machine's cores].")
     @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",

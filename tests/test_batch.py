@@ -58,7 +58,7 @@ def test_the_pinned_kernel_is_installed_by_setup() -> None:
 
 def _job(tmp_path: Path, name: str = "s") -> batch.Job:
     return batch.Job(name=name, scenario_path=str(SHIPPED[0]), overrides={},
-                     notebook=str(ROOT / "notebooks" / "scenario_report.ipynb"),
+                     notebook=str(ROOT / "cspmodel" / "notebooks" / "scenario_report.ipynb"),
                      out_root=str(tmp_path), kernel="cspmodel", cell_timeout=10, retries=2,
                      title="T", html=False)
 
@@ -151,3 +151,13 @@ def test_batch_over_the_shipped_scenarios_and_a_broken_one(tmp_path) -> None:
         assert f'href="{path.stem}/report.html"' in index
     runs = json.loads((out / "batch.json").read_text())["runs"]
     assert {r["name"]: r["ok"] for r in runs}["broken_book"] is False
+
+
+def test_the_report_notebook_ships_with_the_package() -> None:
+    # an installed cspmodel runs its own report notebook, never the checkout's notebooks/
+    import tomllib
+
+    package = Path(batch.__file__).resolve().parent
+    assert batch.DEFAULT_NOTEBOOK.is_relative_to(package) and batch.DEFAULT_NOTEBOOK.is_file()
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "notebooks/*.ipynb" in data["tool"]["setuptools"]["package-data"]["cspmodel"]

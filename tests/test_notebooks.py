@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ANALYSIS = ["01_quickstart", "02_direct_vs_indirect", "03_annual_vs_monthly",
             "04_support_plans", "05_cost_of_service"]
 # the notebooks of this file (07 and 08 have their own tests)
-NOTEBOOKS = [ROOT / "notebooks" / f"{n}.ipynb"
-             for n in [*ANALYSIS, "scenario_report", "batch_comparison"]]
+NOTEBOOKS = [*(ROOT / "notebooks" / f"{n}.ipynb" for n in [*ANALYSIS, "batch_comparison"]),
+             ROOT / "cspmodel" / "notebooks" / "scenario_report.ipynb"]
 # two scenarios per notebook (none the notebook's default), with an override on one run
 RUNS = [
     ("01_quickstart", "monthly_terms_partner", {}),
