@@ -90,3 +90,16 @@ def test_the_engine_imports_nothing_from_commissions_or_the_views():
     assert not engine & {"cspmodel.commissions", "cspmodel.result", "cspmodel.uncertainty",
                          "cspmodel.analysis", "cspmodel.present", "cspmodel.batch"}
     assert "cspmodel.result" not in edges["cspmodel.commissions"]  # it never calls simulate
+
+
+def test_import_cspmodel_leaves_the_presentation_libraries_alone() -> None:
+    # the engine's import path: no charts, slides, workbooks or notebook runner
+    import subprocess
+    import sys
+
+    heavy = ("matplotlib", "pptx", "openpyxl", "papermill", "nbconvert", "jinja2")
+    code = ("import sys, cspmodel, cspmodel.cli; print(' '.join(m for m in "
+            f"{heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == ""

@@ -449,3 +449,35 @@ def test_chromium_starts_the_slides_offline(real_batch: Path) -> None:
     # reveal.js, written into the page, ran: it marks the deck ready and numbers the slides
     assert re.search(r'class="reveal[^"]*\bready\b', dom)
     assert 'class="slide-number"' in dom
+
+
+def _screenshot(browser: str, url: str, out: Path) -> Path:
+    run = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                          "--hide-scrollbars", "--window-size=1280,900",
+                          "--virtual-time-budget=5000", f"--screenshot={out}", url],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and out.is_file(), run.stderr[-2000:]
+    return out
+
+
+def _shows_something(png: Path) -> None:
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert im.size == (1280, 900)
+        colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 50  # text and charts, not a blank page
+
+
+def test_chromium_screenshots_of_the_report_page_and_the_summary_slide(html_report: Path,
+                                                                       tmp_path: Path) -> None:
+    browser = _chromium()
+    _shows_something(_screenshot(browser, html_report.as_uri(), tmp_path / "report.png"))
+    slides = tmp_path / "small.slides.html"
+    assert report(str(SMALL), "--format", "slides", "--out", str(slides)).exit_code == 0
+    dom = _dom(browser, slides)
+    sections = re.findall(r"<section[^>]*>(.*?)</section>", dom, re.S)
+    summary_slide = next(i for i, s in enumerate(sections) if "Recommendation" in s)
+    shot = _screenshot(browser, f"{slides.as_uri()}#/{summary_slide}", tmp_path / "summary.png")
+    _shows_something(shot)
+    assert "Stay indirect" in sections[summary_slide]  # the ineligible book's recommendation
