@@ -334,7 +334,9 @@ def test_a_failed_render_leaves_the_old_file_whole(tmp_path: Path,
     def boom(source):  # noqa: ANN001, ANN202
         raise present.RenderError("chart failed")
 
-    monkeypatch.setattr(present, "deck_bytes", boom)
+    from cspmodel.report import writing
+
+    monkeypatch.setattr(writing, "deck_bytes", boom)
     res = report(str(SMALL), "--format", "pptx", "--out", str(out))
     assert res.exit_code == 1 and "chart failed" in res.output
     assert out.read_bytes() == b"old"
