@@ -85,6 +85,12 @@ def _click_command():  # noqa: ANN202 - builds the click command
             raise SystemExit(2) from None
         except SourceError as exc:
             raise UserError(str(exc)) from None
+        steps = {"html": "running the report notebook", "slides": "running the report "
+                 "notebook" if src.kind == "scenario" else "collecting the reports",
+                 "pptx": "simulating each question", "xlsx": "writing the formulas"}
+        what = {"html": "report page", "slides": "slides"}.get(fmt, LABELS[fmt])
+        click.echo(f"Making the {what} of {src.title} ({len(src.runs)} "
+                   f"scenario{'s' if len(src.runs) != 1 else ''}): {steps[fmt]}...", err=True)
         try:
             written = write_report(src, fmt, out)
         except SourceError as exc:
