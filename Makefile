@@ -6,12 +6,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup test report bench docs lint validate clean dashboard lab browser chromium-if-possible
+.PHONY: help setup test report bench fuzz docs lint validate clean dashboard lab browser chromium-if-possible
 
 help:
 	@echo "make report   run the main job on scenarios/ (sets up .venv on first use)"
 	@echo "make test     run the test suite (sets up .venv on first use)"
 	@echo "make bench    print speed figures"
+	@echo "make fuzz     10,000 mutated scenarios: each refused cleanly or run to finite figures"
 	@echo "make docs     regenerate docs/scenario-reference.md from the schema"
 	@echo "make lint     ruff"
 	@echo "make dashboard  serve the explorer on http://127.0.0.1:8866/ (?scenario=<name>)"
@@ -49,6 +50,9 @@ report: $(STAMP)
 bench: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 	  $$(command -v taskset >/dev/null && echo taskset -c 0) $(BIN)/python benchmarks/run.py
+
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -p no:cacheprovider -q tests/test_fuzz.py
 
 docs: $(STAMP)
 	$(BIN)/python -m cspmodel.reference_doc docs/scenario-reference.md

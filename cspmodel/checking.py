@@ -49,10 +49,15 @@ def describe_bounds(bounds: dict[str, float]) -> str:
         >>> describe_bounds({"ge": 0.0, "le": 1.0}), describe_bounds({"gt": 0})
         ('0 to 1', 'more than 0')
     """
+    def num(v: float) -> str:
+        return f"{v:,.0f}" if float(v).is_integer() and abs(v) >= 1000 else f"{v:g}"
+
     if "ge" in bounds and "le" in bounds:
-        return f"{bounds['ge']:g} to {bounds['le']:g}"
+        return f"{num(bounds['ge'])} to {num(bounds['le'])}"
+    if "gt" in bounds and "le" in bounds:
+        return f"more than {num(bounds['gt'])} and at most {num(bounds['le'])}"
     words = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
-    return " and ".join(f"{words[k]} {bounds[k]:g}" for k in ("ge", "gt", "le", "lt")
+    return " and ".join(f"{words[k]} {num(bounds[k])}" for k in ("ge", "gt", "le", "lt")
                         if k in bounds)
 
 
@@ -89,6 +94,7 @@ def problems(exc: ValidationError, data: Any, source: str, root: type[BaseModel]
 
 # pydantic's wording names Python types; a partner reads YAML
 _PLAIN_WORDS = {
+    "finite_number": "must be a finite number (not inf or nan)",
     "int_parsing": "must be a whole number",
     "int_type": "must be a whole number",
     "int_from_float": "must be a whole number, without a fractional part",

@@ -141,7 +141,7 @@ def parse_distribution(spec: Any) -> Distribution:
     if not isinstance(spec, dict):
         raise ValueError("a distribution is a block like {dist: normal, mean: 0.1, sd: 0.02}")
     kind = spec.get("dist")
-    if kind not in KEYS:
+    if not isinstance(kind, str) or kind not in KEYS:
         raise ValueError(f"unknown distribution {kind!r}; allowed: " + ", ".join(KEYS))
     need = KEYS[kind]
     extra = [k for k in spec if k not in need and k != "dist"]

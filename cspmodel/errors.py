@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import reprlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,12 +48,19 @@ class Problem:
         return f"{where}{self.message}"
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxtuple = 2, 4, 4, 4
+_REPR.maxstring, _REPR.maxother = 60, 60
+
+
 def _show(value: Any) -> str:
+    """A value as an error shows it: at most 80 characters, whatever its size (a nested value
+    is cut while it is written, never written whole first)."""
     if value is None:
         return "(empty)"  # YAML's null or a key left blank; "None" means nothing to a partner
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = repr(value)
+    text = _REPR.repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 

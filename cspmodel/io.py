@@ -36,14 +36,49 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         'indirect'
     """
     p = Path(path)
+    return load_scenario_text(read_limited(p), source=str(p), base_dir=p.parent)
+
+
+MAX_FILE_BYTES = 5 * 1024 * 1024  # a scenario of 1,000 segments is under 1 MB
+MAX_NODES = 200_000  # values of the file once its aliases are expanded
+MAX_DEPTH = 40  # blocks inside blocks
+
+
+def read_limited(path: Path, limit: int = MAX_FILE_BYTES) -> str:
+    """The text of a scenario file, refused before it is read when it is not a regular file
+    (a device, a pipe, a folder) or larger than ``limit`` bytes.
+
+    Example:
+        >>> read_limited(Path("/dev/null"))
+        Traceback (most recent call last):
+        ...
+        cspmodel.errors.ScenarioError: /dev/null: not a regular file (a device, a pipe ...
+    """
+    import stat
+
     try:
-        text = p.read_text(encoding="utf-8")
+        info = path.stat()
     except FileNotFoundError:
-        raise ScenarioError([Problem(str(p), "", MISSING, "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(p), "", MISSING,
+        raise ScenarioError([Problem(str(path), "", MISSING, "no such file")]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(str(path), "", MISSING,
                                      f"cannot read the file: {exc}")]) from None
-    return load_scenario_text(text, source=str(p), base_dir=p.parent)
+    if not stat.S_ISREG(info.st_mode):
+        raise ScenarioError([Problem(str(path), "", MISSING, "not a regular file (a device, a "
+                                     "pipe or a folder); give a scenario file (.yaml)")])
+    if info.st_size > limit:
+        raise ScenarioError([Problem(str(path), "", MISSING, f"the file has {info.st_size:,} "
+                                     f"bytes; a scenario file holds at most {limit:,}")])
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(limit + 1)
+        if len(raw) > limit:
+            raise ScenarioError([Problem(str(path), "", MISSING, "the file grew past "
+                                         f"{limit:,} bytes while it was read")])
+        return raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), "", MISSING,
+                                     f"cannot read the file: {exc}")]) from None
 
 
 def load_scenario_text(text: str, source: str = "<text>",
@@ -61,8 +96,32 @@ class _DuplicateKey(yaml.constructor.ConstructorError):
     """A key written twice in one block (YAML would silently keep the last one)."""
 
 
+class _TooBig(yaml.composer.ComposerError):
+    """Aliases that expand past the node limit, or blocks nested past the depth limit."""
+
+
 class _ScenarioLoader(yaml.SafeLoader):
     """PyYAML's safe loader (no Python objects) that also refuses a key written twice."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:  # noqa: ANN401
+        """Compose as PyYAML does, counting the values an alias stands for (once expanded) and
+        the depth of blocks: a file past either limit is refused before anything expands."""
+        depth = getattr(self, "_depth", 0) + 1
+        if depth > MAX_DEPTH:
+            raise _TooBig(None, None, f"blocks nested more than {MAX_DEPTH} deep",
+                          self.peek_event().start_mark)
+        alias = self.check_event(yaml.events.AliasEvent)
+        self._depth = depth
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth = depth - 1
+        total = getattr(self, "_nodes", 0) + (_size(node, {}) if alias else 1)
+        self._nodes = total
+        if total > MAX_NODES:
+            raise _TooBig(None, None, f"the file stands for more than {MAX_NODES:,} values once "
+                          "its aliases (*name) are expanded", node.start_mark if node else None)
+        return node
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, Any] = {}
@@ -80,6 +139,22 @@ class _ScenarioLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _size(node: yaml.Node, seen: dict[int, int]) -> int:
+    """Values a node stands for once every alias in it is expanded (memoised per node)."""
+    key = id(node)
+    if key in seen:
+        return seen[key]
+    seen[key] = 1  # a node that refers back to itself counts once
+    if isinstance(node, yaml.SequenceNode):
+        total = 1 + sum(_size(child, seen) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        total = 1 + sum(_size(k, seen) + _size(v, seen) for k, v in node.value)
+    else:
+        total = 1
+    seen[key] = total
+    return total
+
+
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
     """Parse YAML safely into a mapping, or raise ScenarioError.
 
@@ -89,8 +164,11 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
     """
     try:
         data = yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 - a SafeLoader subclass
-    except _DuplicateKey as exc:
+    except (_DuplicateKey, _TooBig) as exc:
         raise ScenarioError([Problem(source, _mark(exc), MISSING, str(exc.problem))]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(source, "", MISSING, f"blocks nested too deep (at most "
+                                     f"{MAX_DEPTH})")]) from None
     except yaml.constructor.ConstructorError as exc:
         where = _mark(exc)
         if "tag" not in str(exc.problem):

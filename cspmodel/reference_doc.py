@@ -120,6 +120,7 @@ def render_reference() -> str:
     parts.append(_products_section())
     parts.append(_vendor_plans_section())
     parts.append(_facts_section())
+    parts.append(_limits_section())
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
@@ -403,6 +404,28 @@ def _vendor_plans_section() -> str:
         lines.append("| " + " | ".join([f"`{plan}`", f"{float(fact.value or 0):,.0f}",
                                          fact.as_of, fact.confidence,
                                          _cell(fact.source)]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _limits_section() -> str:
+    """The bounds every file meets: the caps by unit (for keys without a bound of their own)
+    and the limits of a file, with their reasons."""
+    from .io import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
+    from .schema import FIRST_YEAR, LAST_YEAR, TINY, UNIT_CAPS
+
+    lines = ["## Limits", "",
+             "Numbers are finite (no `.inf` or `.nan`), written as numbers (`true` is not 1), and "
+             f"either 0 or at least {TINY:g} in size. A key without an upper bound of its own "
+             "takes its unit's cap, the most a partner's business can justify (a larger value "
+             "is a typo or a unit mistake):", "",
+             "| unit | at most | why |", "|---|---|---|"]
+    for unit, (cap, why) in UNIT_CAPS.items():
+        lines.append(f"| {unit} | {cap:,.0f} | {why} |")
+    lines += ["", f"The horizon lies within the years {FIRST_YEAR} to {LAST_YEAR}. A scenario "
+              f"file is a regular file of at most {MAX_FILE_BYTES:,} bytes, with at most "
+              f"{MAX_NODES:,} values once its aliases (`*name`) are expanded and blocks nested at "
+              f"most {MAX_DEPTH} deep; a run whose arrays would pass the memory budget is "
+              "refused before it starts (`cspmodel.result.MEMORY_BUDGET_BYTES`)."]
     return "\n".join(lines) + "\n"
 
 

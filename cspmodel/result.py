@@ -36,6 +36,7 @@ from .engine import (
     run_core,
     with_cash,
 )
+from .errors import MISSING, Problem, ScenarioError
 from .headline import break_even_month, break_even_text, cash_trough, unit_economics
 from .ledger import LINES, index
 from .pricing import term_minimum_warnings
@@ -361,8 +362,49 @@ def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = No
     if paths is not None:
         if int(paths) < 1:
             raise ValueError(f"paths must be a positive whole number; got {paths!r}")
+        check_memory(inp, int(paths), detail)
         inp = _with_paths(inp, int(paths), seed)
+    else:
+        check_memory(inp, 1, detail)
     return _result_from_inputs(inp, detail)
+
+
+MEMORY_BUDGET_BYTES = 4 * 1024**3  # what one run may take: a run past it is refused first
+
+
+def memory_estimate(inp: Inputs, paths: int, detail: bool | None) -> int:
+    """Bytes the run's largest arrays take (segments x products x months x paths, the cohort
+    state and the price rows), within a factor of about two.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> memory_estimate(build_inputs(s), 1, None) < 10_000_000
+        True
+    """
+    H = inp.horizon
+    S = len(inp.segments) + (0 if inp.book is None else len(inp.book.parent))
+    K = len(inp.products)
+    Q = inp.layout.n_cohorts
+    P = max(paths, 2)
+    keep_detail = detail if detail is not None else paths == 1
+    per_month = S * (K * 4 if keep_detail else 1) + S * 24  # ledger lines, book and events
+    state = S * Q * (12 + len(inp.layout.terms))  # cohorts, scratch and additions per term
+    rows = H * S * K * Q * 8 * 2  # each term's price rows for every month (no paths axis)
+    return 8 * (P * (H * per_month + state) + rows)
+
+
+def check_memory(inp: Inputs, paths: int, detail: bool | None = None) -> None:
+    """Refuse, before any work, a run whose arrays would pass :data:`MEMORY_BUDGET_BYTES`."""
+    need = memory_estimate(inp, paths, detail)
+    if need > MEMORY_BUDGET_BYTES:
+        raise ScenarioError([Problem(
+            inp.scenario.name, "", MISSING,
+            f"this run needs about {need / 1024**3:,.1f} GiB ({len(inp.segments)} segments, "
+            f"{len(inp.products)} products, {inp.horizon} months, {paths:,} paths), past the "
+            f"budget of {MEMORY_BUDGET_BYTES / 1024**3:,.0f} GiB: run fewer paths, months or "
+            "segments")])
 
 
 def _with_paths(inp: Inputs, paths: int, seed: int | None) -> Inputs:

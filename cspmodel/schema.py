@@ -41,6 +41,38 @@ from .util import add_months
 PAYMENT_KEYS = ("card", "ach", "invoice")
 
 
+# The most a partner's business can justify, by unit, for keys without a bound of their own
+# (a value past it is a typo or a unit mistake, e.g. cents for dollars); the scenario reference
+# lists them with their reasons
+UNIT_CAPS: dict[str, tuple[float, str]] = {
+    "currency/yr": (1e9, "a yearly cost line of a billion is past any CSP partner's scale"),
+    "currency/month": (1e8, "a monthly fee of a hundred million is past any CSP partner"),
+    "currency/seat/month": (1e4, "the dearest licence or support seat costs about 1,000 a month"),
+    "currency/seat": (1e5, "a one-time price or cost per seat of 100,000 is past any project"),
+    "currency/customer": (1e7, "a one-time amount per customer of 10 million"),
+    "currency/hour": (1e4, "an hourly labour rate of 10,000"),
+    "currency/charge": (1e4, "a fee of 10,000 per payment"),
+    "currency/change": (1e4, "an admin cost of 10,000 per licence change"),
+    "currency/invoice": (1e4, "an invoicing cost of 10,000 per invoice"),
+    "currency/ticket": (1e5, "a fee of 100,000 per escalated ticket"),
+    "currency/12 months": (1e12, "a programme threshold past a trillion"),
+    "currency/period": (1e12, "a commission quota past a trillion"),
+    "customers": (1e6, "a million customers is past the largest CSP partner's book"),
+    "customers/month": (1e5, "100,000 new customers a month"),
+    "seats": (1e6, "a million seats per customer is past the largest tenant"),
+    "people": (1e3, "a thousand engineers on every 24/7 shift"),
+}
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the horizon's months lie within these years
+TINY = 1e-9  # a number this close to 0 but not 0 is a mistake (and breaks the arithmetic)
+
+
+def _capped(unit: str, constraints: dict[str, Any]) -> dict[str, Any]:
+    """The constraints of a field with its unit's cap when it has no upper bound of its own."""
+    if unit in UNIT_CAPS and "le" not in constraints and "lt" not in constraints:
+        return {**constraints, "le": UNIT_CAPS[unit][0]}
+    return constraints
+
+
 def sourced(key: str, description: str, unit: str = "", **constraints: Any) -> Any:
     """A pydantic Field whose default comes from the catalog, with its source in the schema."""
     fact = FACTS[key]
@@ -48,13 +80,15 @@ def sourced(key: str, description: str, unit: str = "", **constraints: Any) -> A
     default = fact.value
     if isinstance(default, int) and not isinstance(default, bool) and unit not in ("days", ""):
         default = float(default)
-    return Field(default=default, description=description, json_schema_extra=extra, **constraints)
+    return Field(default=default, description=description, json_schema_extra=extra,
+                 **_capped(unit, constraints))
 
 
 def plain(default: Any, description: str, unit: str = "", **constraints: Any) -> Any:
     """A pydantic Field with a plain default (no external source: a choice of the partner)."""
     extra = {"unit": unit, "source": "partner's own figure", "confidence": "assumption"}
-    return Field(default=default, description=description, json_schema_extra=extra, **constraints)
+    return Field(default=default, description=description, json_schema_extra=extra,
+                 **_capped(unit, constraints))
 
 
 Money = Annotated[float, Field(ge=0.0)]
@@ -89,7 +123,36 @@ class FrozenDict(dict):  # type: ignore[type-arg]
 class Frozen(BaseModel):
     """Base of every scenario block: frozen, and no key that the format does not know."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True,
+                              allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_numbers(cls, data: Any) -> Any:
+        """A number is written as a number: true/false is not 1/0, and a value this close to 0
+        (below 1e-9) is a mistake; a mapping of numbers (a mix) takes finite values only."""
+        if not isinstance(data, dict):
+            return data
+        for name, value in data.items():
+            field = cls.model_fields.get(name) if isinstance(name, str) else None
+            if field is None:
+                continue
+            if isinstance(value, bool) and _numeric(field.annotation):
+                raise _located((name,), value, "must be a number, not true or false")
+            number = value
+            if isinstance(value, str) and _numeric(field.annotation):
+                try:
+                    number = float(value)  # YAML reads 1e-320 (no dot) as text
+                except ValueError:
+                    number = None
+            if isinstance(number, float) and number != 0 and abs(number) < TINY:
+                raise _located((name,), value, f"too small to mean anything; write 0 or a "
+                               f"value of at least {TINY:g}")
+            if isinstance(value, dict):
+                for key, v in value.items():
+                    if isinstance(v, bool) or (isinstance(v, float) and not math.isfinite(v)):
+                        raise _located((name, key), v, "must be a finite number; got {value}")
+        return data
 
     @model_validator(mode="wrap")
     @classmethod
@@ -104,6 +167,21 @@ class Frozen(BaseModel):
         from .distributions import serialize_uncertain
 
         return serialize_uncertain(self, handler(self))
+
+
+def _numeric(ann: Any) -> bool:
+    """Whether a field's type is a number (int or float, also inside ``X | None``)."""
+    import typing
+
+    for _ in range(4):
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        if typing.get_origin(ann) is Annotated:
+            ann = args[0]
+        elif args and len(args) == 1:
+            ann = args[0]
+        else:
+            break
+    return ann in (int, float)
 
 
 def _check_mix(mix: dict[str, float], what: str, allowed: tuple[str, ...] | None = None) -> None:
@@ -222,7 +300,8 @@ class PriceChange(Frozen):
     """A dated change of list price; it reaches customers at their next renewal."""
 
     effective: dt.date = Field(description="Date the new list price takes effect (YYYY-MM-DD)")
-    list_price_per_seat_month: float = Field(gt=0, description="New list price",
+    list_price_per_seat_month: float = Field(gt=0, le=UNIT_CAPS["currency/seat/month"][0],
+                                             description="New list price",
                                              json_schema_extra={"unit": "currency/seat/month"})
 
 
@@ -233,7 +312,8 @@ class ProductSpec(Frozen):
                     min_length=1)
     name: str | None = Field(default=None, description="Display name")
     list_price_per_seat_month: float | None = Field(
-        default=None, gt=0, description="List price (ERP, annual term); empty means the "
+        default=None, gt=0, le=UNIT_CAPS["currency/seat/month"][0],
+        description="List price (ERP, annual term); empty means the "
         "catalog's dated price", json_schema_extra={"unit": "currency/seat/month"})
     partner_discount: float | None = Field(
         default=None, ge=0.0, le=0.9, description="Partner margin for this product; empty "
@@ -398,7 +478,7 @@ class Support(Frozen):
         json_schema_extra={"unit": "", "source": FACTS[
             "advanced_support_for_partners_per_year"].source, "confidence": "stale"})
     vendor_plan_cost_per_year: Money | None = Field(
-        default=None, description="Yearly price of the vendor plan; empty means the catalog's",
+        default=None, le=UNIT_CAPS["currency/yr"][0], description="Yearly price of the vendor plan; empty means the catalog's",
         json_schema_extra={"unit": "currency/yr"})
 
     @field_validator("tiers")
@@ -484,7 +564,7 @@ class Thresholds(Frozen):
     """Microsoft programme thresholds (warnings in the result, not errors)."""
 
     direct_bill_min_ttm_revenue: Money | None = Field(
-        default=None, description="Direct-bill minimum trailing-12-month revenue; empty means "
+        default=None, le=UNIT_CAPS["currency/12 months"][0], description="Direct-bill minimum trailing-12-month revenue; empty means "
         "the dated default (1,000,000 from 2025-10-01; 300,000 before)",
         json_schema_extra={"unit": "currency/12 months",
                            "source": FACTS["direct_bill_min_ttm_revenue"].source,
@@ -520,8 +600,9 @@ class CommissionPlan(Frozen):
     tiers: tuple[CommissionTier, ...] = Field(
         default=(), description="Marginal rates by quota attainment; the first starts at 0")
     quota: Money | None = Field(
-        default=None, description="Basis amount per quota period that counts as 100% "
-        "attainment (needed with tiers)", json_schema_extra={
+        default=None, le=UNIT_CAPS["currency/period"][0],
+        description="Basis amount per quota period that counts as 100% attainment (needed "
+        "with tiers)", json_schema_extra={
             "unit": "currency/period", "source": "partner's own figure",
             "confidence": "assumption"})
     quota_period: Literal["month", "quarter", "year"] = plain(
@@ -588,8 +669,11 @@ class CatalogSource(Frozen):
 
 
 def _as_month(v: Any) -> Any:
-    """``YYYY-MM`` (or a date) as the first day of its month; anything else is left for the
-    field's own type check."""
+    """``YYYY-MM`` (or a date) as the first day of its month; a number or true/false is
+    refused (it is not a month, whatever a date parser would make of it)."""
+    if isinstance(v, bool | int | float):
+        raise PydanticCustomError("month", "'{v}' is not a month; write it as YYYY-MM, e.g. "
+                                  "2026-01", {"v": v})
     if isinstance(v, str):
         text = v.strip()
         try:
@@ -613,7 +697,8 @@ class Subscription(Frozen):
     segment: str = Field(min_length=1, description="The segment it belongs to (a segment name)")
     product: str = Field(min_length=1, description="Product key (catalog or products)")
     term: Literal[TERM_KEYS] = Field(description="Term and billing: " + ", ".join(TERM_KEYS))  # type: ignore[valid-type]
-    seats: float = Field(ge=0.0, allow_inf_nan=False, description="Seats (licences)")
+    seats: float = Field(ge=0.0, le=UNIT_CAPS["seats"][0], description="Seats (licences)",
+                         json_schema_extra={"unit": "seats"})
     renews: dt.date | None = Field(
         default=None, description="Month of its next renewal (YYYY-MM), on or after the "
         "start and within one term of it; empty for a monthly term")
@@ -742,6 +827,11 @@ class Scenario(Frozen):
                     raise _located(("commissions", "plans", i, "segments", j), seg_name,
                                    "unknown segment {value}; allowed: " + ", ".join(names))
         self._check_book(known, names)
+        last = self.start_month.year * 12 + self.start_month.month - 1 + self.horizon_months - 1
+        if not (FIRST_YEAR <= self.start_month.year and last // 12 <= LAST_YEAR):
+            raise _located(("start_month",), self.start_month.strftime("%Y-%m"),
+                           f"the horizon must lie within the years {FIRST_YEAR} to {LAST_YEAR}"
+                           f" (it would end in {last // 12}-{last % 12 + 1:02d})")
         if self.channel.model == "direct" and self.support.vendor_plan is None:
             raise _located(
                 ("support", "vendor_plan"), None,

@@ -63,7 +63,7 @@ def test_negative_count_says_the_allowed_range(tmp_path: Path) -> None:
     err, out = _refused(path)
     assert err.problems[0].path == "segments.0.customers_at_start"
     _assert_names(out, "negative.yaml", "segments.0.customers_at_start = -5",
-                  "allowed: at least 0")
+                  "allowed: 0 to 1,000,000 (customers)")  # the unit's cap: UNIT_CAPS
 
 
 def test_share_outside_0_to_1_says_the_allowed_range(tmp_path: Path) -> None:
