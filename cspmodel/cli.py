@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -83,11 +84,22 @@ def run(file: str, sets: tuple[str, ...], out: str | None) -> None:
     click.echo("\n" + executive_summary(scenario, result).text())
     if out:
         target = Path(out)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".cspmodel-", dir=target.parent))
-        (staging / "summary.json").write_text(summary_to_json(result), encoding="utf-8")
-        result.monthly.to_csv(staging / "monthly.csv", float_format="%.2f")
-        publish_dir(staging, target)
+        staging = None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".cspmodel-", dir=target.parent))
+            (staging / "summary.json").write_text(summary_to_json(result), encoding="utf-8")
+            result.monthly.to_csv(staging / "monthly.csv", float_format="%.2f")
+            publish_dir(staging, target, ours=frozenset({"summary.json", "monthly.csv"}))
+        except OSError as exc:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+            click.echo(f"Error: cannot write {target}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
+        except BaseException:
+            if staging is not None:  # interrupted: leave no staging folder behind
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
         click.echo(f"\nWrote {target / 'summary.json'} and {target / 'monthly.csv'}")
 
 

@@ -98,6 +98,10 @@ def _click_command():  # noqa: ANN202 - builds the click command
         except RenderError as exc:
             click.echo(f"Error: {exc}", err=True)
             raise SystemExit(1) from None
+        except OSError as exc:  # an unwritable folder, a full disk: one line, the old file kept
+            click.echo(f"Error: cannot write {out or 'the report'}: {exc.strerror or exc}",
+                       err=True)
+            raise SystemExit(1) from None
         click.echo(f"Wrote {written} ({LABELS[fmt]})")
 
     return report

@@ -478,7 +478,8 @@ class Support(Frozen):
         json_schema_extra={"unit": "", "source": FACTS[
             "advanced_support_for_partners_per_year"].source, "confidence": "stale"})
     vendor_plan_cost_per_year: Money | None = Field(
-        default=None, le=UNIT_CAPS["currency/yr"][0], description="Yearly price of the vendor plan; empty means the catalog's",
+        default=None, le=UNIT_CAPS["currency/yr"][0],
+        description="Yearly price of the vendor plan; empty means the catalog's",
         json_schema_extra={"unit": "currency/yr"})
 
     @field_validator("tiers")
@@ -564,7 +565,8 @@ class Thresholds(Frozen):
     """Microsoft programme thresholds (warnings in the result, not errors)."""
 
     direct_bill_min_ttm_revenue: Money | None = Field(
-        default=None, le=UNIT_CAPS["currency/12 months"][0], description="Direct-bill minimum trailing-12-month revenue; empty means "
+        default=None, le=UNIT_CAPS["currency/12 months"][0],
+        description="Direct-bill minimum trailing-12-month revenue; empty means "
         "the dated default (1,000,000 from 2025-10-01; 300,000 before)",
         json_schema_extra={"unit": "currency/12 months",
                            "source": FACTS["direct_bill_min_ttm_revenue"].source,

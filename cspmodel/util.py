@@ -44,15 +44,39 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     return path
 
 
-def publish_dir(staging: Path, target: Path) -> None:
-    """Move a fully written staging folder's files into ``target`` (created if needed)."""
-    target.mkdir(parents=True, exist_ok=True)
-    for item in staging.iterdir():
-        dest = target / item.name
-        if dest.is_dir():
-            shutil.rmtree(dest)
-        os.replace(item, dest)
-    shutil.rmtree(staging, ignore_errors=True)
+def publish_dir(staging: Path, target: Path, ours: frozenset[str] | None = None) -> None:
+    """Put a fully written staging folder in the place of ``target`` as one unit: the old
+    folder is renamed aside, the new one renamed into place, the old one removed; if the second
+    rename fails the old folder is put back. A reader sees the old set of files or the new one,
+    never a mix. ``ours``: the names a target may hold (anything else there is the user's, and
+    the target is refused rather than replaced).
+
+    Example:
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> (root / "new").mkdir(); _ = (root / "new" / "a.txt").write_text("new")
+        >>> publish_dir(root / "new", root / "out")
+        >>> (root / "out" / "a.txt").read_text(), (root / "new").exists()
+        ('new', False)
+    """
+    old = None
+    if target.exists():
+        if ours is not None:
+            others = sorted(p.name for p in target.iterdir() if p.name not in ours)
+            if others:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise FileExistsError(f"{target} holds other files ({', '.join(others[:3])}); "
+                                      "give a new folder or one this command wrote")
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def money(amount: float, currency: str = "USD", decimals: int = 0) -> str:

@@ -154,3 +154,84 @@ def test_deep_nesting_is_refused(tmp_path) -> None:
 ])
 def test_dates_and_counts_are_not_coerced(tmp_path, head, says) -> None:
     assert says in validate(tmp_path, "name: x\n" + head + SEGMENT)
+
+
+# 6. run --out and report --out replace their output as one unit ----------------------------
+SMALL = "scenarios/small_indirect_msp.yaml"
+
+
+def test_run_out_replaces_the_folder_as_one_unit(tmp_path, monkeypatch) -> None:
+    out = tmp_path / "out"
+    first = CliRunner().invoke(main, ["run", SMALL, "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    old = {p.name: p.read_bytes() for p in out.iterdir()}
+    # killed while the second set is being put in place: the old set stays whole
+    import cspmodel.util as util
+
+    def killed(src, dst):  # noqa: ANN001, ANN202
+        if Path(dst) == out and Path(src).name.startswith(".cspmodel-"):
+            raise KeyboardInterrupt  # Ctrl-C as the new folder is renamed into place
+        return real(src, dst)
+
+    real = util.os.replace
+    monkeypatch.setattr(util.os, "replace", killed)
+    res = CliRunner().invoke(main, ["run", SMALL, "--out", str(out), "--set",
+                                    "segments.0.churn_annual=0.3"])
+    assert res.exit_code != 0
+    monkeypatch.setattr(util.os, "replace", real)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == old  # the old set, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging, no .old
+    # a normal second run replaces both files together
+    res = CliRunner().invoke(main, ["run", SMALL, "--out", str(out), "--set",
+                                    "segments.0.churn_annual=0.3"])
+    assert res.exit_code == 0
+    assert (out / "summary.json").read_bytes() != old["summary.json"]
+    assert (out / "monthly.csv").read_bytes() != old["monthly.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_run_out_never_replaces_a_folder_of_other_files(tmp_path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    res = CliRunner().invoke(main, ["run", SMALL, "--out", str(tmp_path)])
+    assert res.exit_code == 1 and "holds other files (notes.txt)" in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_an_unwritable_folder_is_one_line_exit_1(tmp_path, monkeypatch) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    if os.access(locked, os.W_OK):  # root writes anywhere: the folder refuses as it would
+        import errno
+
+        import cspmodel.cli
+        import cspmodel.util
+
+        def denied(*_a, **_k):  # noqa: ANN202
+            raise PermissionError(errno.EACCES, "Permission denied")
+
+        monkeypatch.setattr(cspmodel.cli.tempfile, "mkdtemp", denied)
+        monkeypatch.setattr(cspmodel.util.tempfile, "mkstemp", denied)
+    try:
+        for args in (["run", SMALL, "--out", str(locked / "out")],
+                     ["report", SMALL, "--format", "xlsx", "--out", str(locked / "x.xlsx")]):
+            res = CliRunner().invoke(main, args)
+            assert res.exit_code == 1 and "Error: cannot write" in res.output, res.output
+            assert "Traceback" not in res.output
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_full_disk_is_one_line_exit_1(tmp_path, monkeypatch) -> None:
+    import errno
+
+    import cspmodel.util as util
+
+    def full(*_a, **_k):  # noqa: ANN202
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(util.tempfile, "mkstemp", full)
+    res = CliRunner().invoke(main, ["report", SMALL, "--format", "xlsx", "--out",
+                                    str(tmp_path / "x.xlsx")])
+    assert res.exit_code == 1 and "No space left on device" in res.output
+    assert "Traceback" not in res.output and not list(tmp_path.iterdir())
