@@ -15,7 +15,7 @@ help:
 	@echo "make fuzz     10,000 mutated scenarios: each refused cleanly or run to finite figures"
 	@echo "make docs     regenerate docs/scenario-reference.md from the schema"
 	@echo "make lint     ruff"
-	@echo "make dashboard  serve the explorer on http://127.0.0.1:8866/ (?scenario=<name>)"
+	@echo "make dashboard  serve the explorer on 127.0.0.1:8866 (open the address it prints)"
 	@echo "make lab      JupyterLab on notebooks/"
 
 $(STAMP): pyproject.toml

@@ -4,8 +4,9 @@
 ``?scenario=<name>`` in the address picks a file of ``scenarios/``: Voila's prelaunch hook
 writes it into the notebook's ``parameters`` cell with papermill before the kernel starts.
 
-Run it with ``make dashboard`` (or ``python -m cspmodel.dashboard --port 8866``), then open
-http://127.0.0.1:8866/?scenario=small_indirect_msp
+Run it with ``make dashboard`` (or ``python -m cspmodel.dashboard --port 8866``), then open the
+address it prints (it carries an access token), adding ``&scenario=small_indirect_msp``. Only
+Host headers of this machine are served, and a page's kernel is shut down after it closes.
 
 Example:
     >>> scenario_path_for("small_indirect_msp").endswith("scenarios/small_indirect_msp.yaml")
@@ -60,25 +61,63 @@ def voila_argv(port: int = DEFAULT_PORT, notebook: Path = NOTEBOOK) -> list[str]
             "--VoilaConfiguration.show_tracebacks=False"]
 
 
+LOCAL_HOSTS = ["localhost", "127.0.0.1"]  # the Host headers served (against DNS rebinding)
+KERNEL_IDLE_SECONDS = 120  # a page's kernel is shut down this long after the page closed
+TOKEN_ENV = "CSPMODEL_DASHBOARD_TOKEN"
+
+
+def dashboard_config(token: str) -> Any:  # noqa: ANN401 - a traitlets Config
+    """The Voila configuration: the scenario hook, the access token (only who has the URL,
+    i.e. the user who started it, gets in), and idle kernels culled once their page is gone.
+
+    Example:
+        >>> dashboard_config("t").Voila.token
+        't'
+    """
+    from traitlets.config import Config
+
+    config = Config()
+    config.VoilaConfiguration.prelaunch_hook = prelaunch_hook
+    config.Voila.token = token
+    config.MappingKernelManager.cull_idle_timeout = KERNEL_IDLE_SECONDS
+    config.MappingKernelManager.cull_interval = 30
+    config.MappingKernelManager.cull_connected = False  # an open page keeps its kernel
+    return config
+
+
+def local_voila() -> type:
+    """Voila serving only Host headers of this machine (Voila itself allows any)."""
+    from voila.app import Voila
+
+    class LocalVoila(Voila):
+        def init_settings(self) -> dict[str, Any]:
+            settings = super().init_settings()
+            settings["allow_remote_access"] = False
+            settings["local_hostnames"] = LOCAL_HOSTS
+            return settings
+
+    return LocalVoila
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Serve the dashboard until interrupted (Ctrl-C).
+    """Serve the dashboard until interrupted (Ctrl-C). The address it prints carries the access
+    token (a new one each start, or ``$CSPMODEL_DASHBOARD_TOKEN``).
 
     Example:
         >>> main(["--port", "8866"])  # doctest: +SKIP
     """
-    from traitlets.config import Config
-    from voila.app import Voila
+    import os
+    import secrets
 
     parser = argparse.ArgumentParser(prog="python -m cspmodel.dashboard",
                                      description="Serve the cspmodel explorer with Voila on "
                                      "127.0.0.1.")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8866)")
     args = parser.parse_args(argv)
-    config = Config()
-    config.VoilaConfiguration.prelaunch_hook = prelaunch_hook
-    print(f"Serving the explorer on http://127.0.0.1:{args.port}/ "
-          f"(add ?scenario=<name> to pick one of scenarios/); Ctrl-C stops it.", flush=True)
-    Voila.launch_instance(argv=voila_argv(args.port), config=config)
+    token = os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(24)
+    print(f"Serving the explorer on http://127.0.0.1:{args.port}/?token={token} "
+          f"(add &scenario=<name> to pick one of scenarios/); Ctrl-C stops it.", flush=True)
+    local_voila().launch_instance(argv=voila_argv(args.port), config=dashboard_config(token))
 
 
 if __name__ == "__main__":

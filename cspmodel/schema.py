@@ -771,6 +771,22 @@ class Scenario(Frozen):
     def _month(cls, v: Any) -> Any:
         return _as_month(v)
 
+    @field_validator("name", "description")
+    @classmethod
+    def _printable(cls, v: str, info: Any) -> str:
+        """A name is one line of printable text (it names files and headings); a description
+        may run over lines but holds no other control character."""
+        allowed = "" if info.field_name == "name" else "\n\t"
+        bad = next((c for c in v if (ord(c) < 32 or ord(c) == 127) and c not in allowed), None)
+        if bad is not None:
+            raise PydanticCustomError(
+                "printable", "holds the control character {code}; write "
+                + ("one line of plain text" if info.field_name == "name" else "plain text"),
+                {"code": f"U+{ord(bad):04X}"})
+        if info.field_name == "name" and len(v) > 200:
+            raise PydanticCustomError("long_name", "a name of at most 200 characters", {})
+        return v
+
     @field_validator("currency")
     @classmethod
     def _currency(cls, v: str) -> str:

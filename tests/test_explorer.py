@@ -315,3 +315,16 @@ def test_the_summary_tab_shows_the_executive_summary_of_the_settings(growing):
     summary = executive_summary(changed, simulate(changed))
     assert html.escape(summary.recommendation) in ex.summary.value
     assert all(html.escape(a.answer) in ex.summary.value for a in summary.answers)
+
+
+@pytest.mark.parametrize("name", ["two\nlines", "nul\x00here", "tab\tname"])
+def test_save_as_refuses_a_name_that_would_not_load_back(growing, tmp_path, name):
+    import shutil
+
+    from cspmodel.errors import ScenarioError
+
+    shutil.copy(GROWING, tmp_path / GROWING.name)
+    ex = Explorer(growing, path=tmp_path / GROWING.name)
+    with pytest.raises((ScenarioError, ValueError)):
+        ex.save_as(name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [GROWING.name]

@@ -12,12 +12,14 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from cspmodel import load_scenario, simulate
 from cspmodel.analysis import as_channel
+from cspmodel.dashboard import TOKEN_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "explorer.ipynb"
@@ -41,6 +43,9 @@ def test_notebook_runs_top_to_bottom_with_a_parameter(tmp_path):
     # the explorer was displayed as a widget
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
                for o in outputs)
+
+
+TOKEN = "test-token-of-the-user"
 
 
 def _browser_or_skip() -> None:
@@ -78,7 +83,7 @@ def dashboard():
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"cspmodel-voila-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "cspmodel.dashboard", "--port", str(port)],
                             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, env={**os.environ, TOKEN_ENV: TOKEN})
     try:
         _wait_for_port(port, proc)
         yield f"http://127.0.0.1:{port}"
@@ -108,7 +113,7 @@ def test_dashboard_switching_to_direct_shows_the_engine_profit(dashboard):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{dashboard}/?scenario={name}", timeout=90_000)
+            page.goto(f"{dashboard}/?token={TOKEN}&scenario={name}", timeout=90_000)
             page.wait_for_selector("#csp-operating-profit", timeout=90_000)
             assert _shown(page, "csp-operating-profit") == pytest.approx(indirect, rel=1e-12)
             assert "Growing VAR weighing direct bill" in page.inner_text(".csp-title")
@@ -123,3 +128,41 @@ def test_dashboard_switching_to_direct_shows_the_engine_profit(dashboard):
             assert text.strip() == f"USD {direct:,.0f}"
         finally:
             browser.close()
+
+
+def _get(url: str, host: str | None = None) -> tuple[int, str]:
+    import urllib.error
+
+    req = urllib.request.Request(url, headers={"Host": host} if host else {})
+    opener = urllib.request.build_opener(_NoRedirect())
+    try:
+        with opener.open(req, timeout=60) as resp:
+            return resp.status, resp.read(2000).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Location", "")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        return None
+
+
+def test_the_dashboard_opens_only_with_its_token_and_a_local_host(dashboard):
+    # no token: to the login page, not the explorer
+    status, where = _get(f"{dashboard}/")
+    assert status in (302, 403) and (status == 403 or "login" in where)
+    # a DNS-rebinding page: its own host name in the Host header is refused
+    status, _ = _get(f"{dashboard}/?token={TOKEN}", host="evil.example:8866")
+    assert status == 403
+    # the user's address: served
+    status, body = _get(f"{dashboard}/?token={TOKEN}")
+    assert status == 200 and "<html" in body.lower()
+
+
+def test_the_dashboard_culls_a_closed_pages_kernel() -> None:
+    from cspmodel.dashboard import KERNEL_IDLE_SECONDS, dashboard_config
+
+    config = dashboard_config("t")
+    manager = config.MappingKernelManager
+    assert manager.cull_idle_timeout == KERNEL_IDLE_SECONDS <= 300
+    assert manager.cull_connected is False and manager.cull_interval > 0
