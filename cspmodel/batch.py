@@ -41,7 +41,7 @@ import pandas as pd
 
 from .errors import ScenarioError
 from .io import apply_overrides, load_scenario
-from .util import atomic_write_text
+from .util import atomic_write_text, publish_dir
 
 PINNED_KERNEL = "cspmodel"
 FALLBACK_KERNEL = "python3"
@@ -394,40 +394,65 @@ def run_batch(items: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLik
     kernel = kernel or pick_kernel()
     say = echo or (lambda text: tqdm.write(text, file=sys.stderr))
     t0 = time.perf_counter()
-    todo, outcomes = prepare(paths, overrides or {}, nb_path, out, kernel, cell_timeout,
-                             retries)
-    for o in outcomes:
-        say(f"FAILED {o.name}: {o.error}")
-    bar = tqdm(total=len(paths), desc="Scenarios", unit="scenario", disable=not progress,
-               file=sys.stderr, initial=len(outcomes))
-
-    def done(o: RunOutcome) -> None:
-        outcomes.append(o)
-        bar.update(1)
-        if not o.ok:
+    # the whole batch is written into a staging folder beside OUT and put in its place at the
+    # end, the index last: OUT holds the previous batch or this one, never a mix
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.batch-", dir=out.parent))
+    try:
+        todo, outcomes = prepare(paths, overrides or {}, nb_path, stage, kernel, cell_timeout,
+                                 retries)
+        for o in outcomes:
             say(f"FAILED {o.name}: {o.error}")
+        bar = tqdm(total=len(paths), desc="Scenarios", unit="scenario", disable=not progress,
+                   file=sys.stderr, initial=len(outcomes))
 
+        def done(o: RunOutcome) -> None:
+            outcomes.append(o)
+            bar.update(1)
+            if not o.ok:
+                say(f"FAILED {o.name}: {o.error}")
+
+        _run_jobs(todo, n_jobs, done)
+        bar.close()
+        order = {name: i for i, name in enumerate(run_names(paths))}
+        outcomes.sort(key=lambda o: order[o.name])
+        result = BatchResult(stage, outcomes, time.perf_counter() - t0, n_jobs, kernel,
+                             str(nb_path))
+        write_comparison(result)  # comparison.csv, batch.json, then index.html
+        publish_dir(stage, out)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    result.out_dir = out
+    return result
+
+
+def _run_jobs(todo: list[Job], n_jobs: int, done: Callable[[RunOutcome], None]) -> None:
+    """Run the jobs, ``n_jobs`` at a time in worker processes. Interrupted (Ctrl-C, even sent
+    to this process alone), the workers are stopped at once, not waited for."""
     workers = min(n_jobs, len(todo))
     if workers == 1:
         for job in todo:
             done(execute_job(job))
-    elif workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures: dict[Future[RunOutcome], Job] = {pool.submit(execute_job, j): j
-                                                      for j in todo}
-            for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    done(fut.result())
-                except Exception as exc:  # noqa: BLE001 - a worker that died
-                    done(RunOutcome(job.name, job.scenario_path, ok=False,
-                                    error=_describe(exc), title=job.title))
-    bar.close()
-    order = {name: i for i, name in enumerate(run_names(paths))}
-    outcomes.sort(key=lambda o: order[o.name])
-    result = BatchResult(out, outcomes, time.perf_counter() - t0, n_jobs, kernel, str(nb_path))
-    write_comparison(result)
-    return result
+        return
+    if workers < 1:
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    try:
+        futures: dict[Future[RunOutcome], Job] = {pool.submit(execute_job, j): j for j in todo}
+        for fut in as_completed(futures):
+            job = futures[fut]
+            try:
+                done(fut.result())
+            except Exception as exc:  # noqa: BLE001 - a worker that died
+                done(RunOutcome(job.name, job.scenario_path, ok=False, error=_describe(exc),
+                                title=job.title))
+    except BaseException:
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()  # its kernel notices its parent is gone and stops
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -648,6 +673,13 @@ def _click_command():  # noqa: ANN202 - builds the click command
                                overrides=overrides, kernel=kernel, cell_timeout=cell_timeout)
         except ValueError as exc:
             raise UserError(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo(f"Interrupted: {out_dir} is left as it was (the previous batch, whole).",
+                       err=True)
+            sys.exit(130)
+        except OSError as exc:  # an unwritable folder, a full disk
+            click.echo(f"Error: cannot write {out_dir}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
         index = (result.out_dir / "index.html").resolve()
         n_ok = len(result.outcomes) - len(result.failed)
         click.echo(f"{n_ok} of {len(result.outcomes)} scenario(s) ran in "

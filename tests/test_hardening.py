@@ -235,3 +235,96 @@ def test_a_full_disk_is_one_line_exit_1(tmp_path, monkeypatch) -> None:
                                     str(tmp_path / "x.xlsx")])
     assert res.exit_code == 1 and "No space left on device" in res.output
     assert "Traceback" not in res.output and not list(tmp_path.iterdir())
+
+
+# 5. the batch is transactional; Ctrl-C stops it whole -------------------------------------
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def test_an_interrupted_batch_leaves_the_previous_output_whole(tmp_path, monkeypatch) -> None:
+    from cspmodel import batch
+
+    out = tmp_path / "report"
+    calls = []
+
+    def fake(job, execute=None, sleep=None):  # noqa: ANN001, ANN202 - no kernel needed
+        calls.append(job.name)
+        folder = Path(job.out_root) / job.name
+        folder.mkdir(parents=True)
+        (folder / "summary.json").write_text(cspmodel.result.summary_json(cspmodel.simulate(
+            cspmodel.load_scenario(job.scenario_path))))
+        (folder / "report.html").write_text(f"<p>{len(calls)}</p>")
+        return batch.RunOutcome(job.name, job.scenario_path, ok=True, title=job.title,
+                                files=["report.html", "summary.json"])
+
+    monkeypatch.setattr(batch, "execute_job", fake)
+    scenarios = ["scenarios/small_indirect_msp.yaml", "scenarios/new_msp_launch.yaml"]
+    res = CliRunner().invoke(main, ["batch", *scenarios, "--out", str(out), "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    before = _snapshot(out)
+    assert "index.html" in before and "small_indirect_msp/report.html" in before
+
+    started: list[str] = []
+
+    def interrupted(job, execute=None, sleep=None):  # noqa: ANN001, ANN202
+        started.append(job.name)
+        if len(started) == 1:
+            return fake(job)  # the first scenario finishes...
+        raise KeyboardInterrupt  # ...then Ctrl-C
+
+    monkeypatch.setattr(batch, "execute_job", interrupted)
+    res = CliRunner().invoke(main, ["batch", *scenarios, "--out", str(out), "--jobs", "1"])
+    assert res.exit_code == 130
+    assert res.output.strip().count("\n") == 0 and "Interrupted" in res.output
+    assert _snapshot(out) == before  # the previous batch, whole: its index matches its reports
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no staging left
+
+
+def test_a_batch_into_an_unwritable_place_is_one_line_exit_1(tmp_path, monkeypatch) -> None:
+    import errno
+
+    from cspmodel import batch
+
+    def denied(*_a, **_k):  # noqa: ANN202
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(batch.tempfile, "mkdtemp", denied)
+    res = CliRunner().invoke(main, ["batch", "scenarios/small_indirect_msp.yaml", "--out",
+                                    str(tmp_path / "out")])
+    assert res.exit_code == 1 and "Error: cannot write" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_sigint_to_the_batch_process_alone_stops_its_workers(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "report"
+    proc = subprocess.Popen([sys.executable, "-m", "cspmodel.cli", "batch", "scenarios",
+                             "--out", str(out), "--jobs", "2"], cwd=Path(__file__).parents[1],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        time.sleep(6)  # the workers have started their kernels
+        proc.send_signal(signal.SIGINT)  # to the main process only, not its group
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err[-1500:]
+    assert "Traceback" not in err and "Interrupted" in err
+    assert not out.exists()  # no batch before: nothing written
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the workers and their kernels are gone
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.5)
+    else:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("worker processes were still running 30 s after the interrupt")
