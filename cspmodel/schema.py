@@ -300,6 +300,11 @@ class PriceChange(Frozen):
     """A dated change of list price; it reaches customers at their next renewal."""
 
     effective: dt.date = Field(description="Date the new list price takes effect (YYYY-MM-DD)")
+
+    @field_validator("effective", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        return _no_number_date(v)
     list_price_per_seat_month: float = Field(gt=0, le=UNIT_CAPS["currency/seat/month"][0],
                                              description="New list price",
                                              json_schema_extra={"unit": "currency/seat/month"})
@@ -668,6 +673,19 @@ class CatalogSource(Frozen):
     products: dict[str, str] = Field(
         default_factory=dict, description="Your product keys -> Microsoft's ProductId:SkuId "
         "in the price list")
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        return _no_number_date(v)
+
+
+def _no_number_date(v: Any) -> Any:
+    """A date is written as a date (YYYY-MM-DD): a number is not read as seconds since 1970."""
+    if isinstance(v, bool | int | float):
+        raise PydanticCustomError("date", "'{v}' is not a date; write it as YYYY-MM-DD, e.g. "
+                                  "2026-07-01", {"v": v})
+    return v
 
 
 def _as_month(v: Any) -> Any:

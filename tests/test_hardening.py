@@ -328,3 +328,9 @@ def test_sigint_to_the_batch_process_alone_stops_its_workers(tmp_path) -> None:
     else:
         os.killpg(proc.pid, signal.SIGKILL)
         raise AssertionError("worker processes were still running 30 s after the interrupt")
+
+
+def test_a_number_is_not_read_as_a_date(tmp_path) -> None:
+    text = ("name: x\nproducts:\n- id: m365_business_basic\n  price_changes:\n"
+            "  - {effective: 1780000000, list_price_per_seat_month: 7}\n" + SEGMENT)
+    assert "is not a date; write it as YYYY-MM-DD" in validate(tmp_path, text)
