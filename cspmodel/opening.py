@@ -28,7 +28,7 @@ import numpy as np
 
 from .errors import Problem, ScenarioError
 from .terms import TERMS, Layout
-from .util import atomic_write_text
+from .util import atomic_write_text, beside
 
 COLUMNS = ("customer", "segment", "product", "term", "seats", "renews")
 
@@ -99,9 +99,7 @@ def expand_opening_book(data: dict, base_dir: str | os.PathLike[str] | None,
     book = data.get("opening_book") if isinstance(data, dict) else None
     if not isinstance(book, dict) or not book.get("file"):
         return data
-    path = Path(str(book["file"]))
-    if not path.is_absolute() and base_dir is not None:
-        path = Path(base_dir) / path
+    path = beside(base_dir, book["file"])
     out = dict(data)
     out["opening_book"] = {**book, "subscriptions": read_book(path, source)}
     return out

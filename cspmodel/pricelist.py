@@ -34,12 +34,12 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
 
 import pandas as pd
 
 from .errors import Problem, ScenarioError
+from .util import beside
 
 REQUIRED = ("ProductId", "SkuId", "TermDuration", "BillingPlan", "UnitPrice", "ERP Price",
             "EffectiveStartDate")
@@ -227,9 +227,7 @@ def expand_price_list(data: dict, base_dir: str | os.PathLike[str] | None, sourc
     catalog = data.get("catalog") if isinstance(data, dict) else None
     if not isinstance(catalog, dict) or not catalog.get("price_list"):
         return data
-    path = Path(str(catalog["price_list"]))
-    if not path.is_absolute() and base_dir is not None:
-        path = Path(base_dir) / path
+    path = beside(base_dir, catalog["price_list"])
     if not path.is_file():
         raise ScenarioError([Problem(source, "catalog.price_list", str(catalog["price_list"]),
                                      f"no such file ({path})")])

@@ -44,6 +44,20 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     return path
 
 
+def beside(base_dir: str | os.PathLike[str] | None, name: str) -> Path:
+    """A path a scenario file names (a price list, a book file): relative to the scenario's
+    folder unless absolute.
+
+    Example:
+        >>> beside("/data/partner", "prices.csv").as_posix()
+        '/data/partner/prices.csv'
+    """
+    path = Path(str(name))
+    if not path.is_absolute() and base_dir is not None:
+        path = Path(base_dir) / path
+    return path
+
+
 def publish_dir(staging: Path, target: Path, ours: frozenset[str] | None = None) -> None:
     """Put a fully written staging folder in the place of ``target`` as one unit: the old
     folder is renamed aside, the new one renamed into place, the old one removed; if the second

@@ -1,12 +1,9 @@
 """What every view of a report says: headline figures as text, the assumptions (with the
 defaults a scenario file did not set), every input by its dotted key.
 
-Example:
-    >>> from cspmodel.io import load_scenario_text
-    >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n  churn_annual: 0.1\\n"
-    ...     "  product_mix: {m365_business_basic: 1}\\n")
-    >>> dict(assumptions(s))["Customer churn per year"]
-    '10%'
+Example (the tiles of the deck, in the registry's words):
+    >>> [TILE_LABELS[k] for k in TILES][:3]
+    ['Revenue', 'Operating profit', 'Operating margin']
 """
 
 from __future__ import annotations
