@@ -296,6 +296,7 @@ class Cohort:
     months_since: int = 0  # months since then
     products: list | None = None  # an opening-book subscription: [(its product, 1.0)]
     support: bool = True  # its seats take the segment's support plan (not an add-on's)
+    origin: str | None = None  # an opening-book extended service cohort: the term it lapsed from
 
     @property
     def commitment(self) -> int:
@@ -856,14 +857,17 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                         # a share of those kept let the term lapse: month to month on the
                         # extended service term, billed there from this month
                         # (an opening-book cohort keeps its own product and support)
+                        # (a book's subscriptions of one product and term lapse together)
+                        origin = None if cohort.products is None else cohort.term
                         est = next((c for c in cohorts[name] if c.term == "extended_service"
                                     and c.products == cohort.products
-                                    and c.support == cohort.support), None)
+                                    and c.support == cohort.support
+                                    and c.origin == origin), None)
                         if est is None:
                             est = Cohort(term="extended_service", phase=0, customers=0.0,
                                          seats=0.0, committed=0.0, added=0.0,
                                          locked_on=today, products=cohort.products,
-                                         support=cohort.support)
+                                         support=cohort.support, origin=origin)
                             cohorts[name].append(est)  # priced this month, events from next
                             happened[id(est)] = (0.0, 0.0, 0.0, True, True, 0.0)
                         moved_n = cohort.customers * seg.lapse_share
