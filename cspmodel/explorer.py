@@ -266,6 +266,15 @@ class Explorer:
 
     # -- building the widgets ---------------------------------------------------------------
     def _build(self) -> None:
+        """The widgets: the controls, the toolbar, the figures and charts, the layout."""
+        self._build_controls()
+        self._build_toolbar()
+        self._build_outputs()
+        self._build_layout()
+
+    def _build_controls(self) -> None:
+        """One widget per control of CONTROLS (slider, number, toggle or checkbox), with its
+        label, and the segment picker."""
         self.controls: dict[str, W.Widget] = {}
         self._rows: dict[str, W.Widget] = {}
         self._labels: dict[str, W.HTML] = {}
@@ -299,6 +308,9 @@ class Explorer:
         self.segment_picker.observe(self._on_segment, names="value")
         self.tier_label = W.HTML()
 
+    def _build_toolbar(self) -> None:
+        """The scenario chooser, Reset, and Save as with its name."""
+        style = {"description_width": "initial"}
         self.chooser = W.Dropdown(description="Scenario", style=style,
                                   layout=W.Layout(width="360px"))
         self.refresh_choices()
@@ -318,6 +330,9 @@ class Explorer:
         if self.scenarios_dir is None:
             self.save_button.disabled = True
 
+    def _build_outputs(self) -> None:
+        """The title, the message line, the figure cards, the notes, and the tabs of charts
+        and of the summary (drawn when shown)."""
         self.title = W.HTML()
         self.title.add_class("csp-title")
         self.message = W.HTML()
@@ -346,6 +361,8 @@ class Explorer:
         self.tabs.add_class("csp-charts")
         self.tabs.observe(lambda _c: self._draw_visible(), names="selected_index")
 
+    def _build_layout(self) -> None:
+        """The controls panel in sections beside the figures and the tabs."""
         c = self._rows
 
         def section(title: str, *children: W.Widget) -> W.VBox:
