@@ -88,7 +88,8 @@ class Cash:
 def settle(billings: np.ndarray, pay_now: np.ndarray, pay_invoice: np.ndarray,
            bad_debt_rate: np.ndarray, dso_days: np.ndarray, vendor_billings: np.ndarray,
            dpo_days: np.ndarray, segment_lines: np.ndarray, company_lines: np.ndarray,
-           invoices_before: np.ndarray, vendor_before: np.ndarray) -> Cash:
+           invoices_before: np.ndarray, vendor_before: np.ndarray,
+           consumption: dict[str, np.ndarray] | None = None) -> Cash:
     """Cash of a run from its billings and ledger.
 
     ``billings`` ``(P, S, H)`` everything billed to customers; ``pay_now`` and ``pay_invoice``
@@ -96,7 +97,9 @@ def settle(billings: np.ndarray, pay_now: np.ndarray, pay_invoice: np.ndarray,
     ``dpo_days`` ``(P, 1)``; ``vendor_billings`` ``(P, H)``; ``segment_lines`` ``(P, S', L, H)``
     and ``company_lines`` ``(P, L, H)`` the ledger (the registry says which lines are paid in
     their month); ``invoices_before`` and ``vendor_before`` ``(P,)`` the starting book's
-    month of invoices (collectible part) and of vendor bills open at the start.
+    month of invoices (collectible part) and of vendor bills open at the start;
+    ``consumption``: Azure's invoices (``billed`` and ``cash`` ``(P, S, H)``, their own terms
+    and bad debt) and vendor bills (``vendor`` ``(P, H)``), from :func:`cspmodel.azure.run_azure`.
 
     Example (one month billed 100 by invoice, paid 30 days later; nothing else):
         >>> z = np.zeros
@@ -113,6 +116,11 @@ def settle(billings: np.ndarray, pay_now: np.ndarray, pay_invoice: np.ndarray,
     invoiced = ordered_sum(collect * pay_invoice[:, :, None], 1)
     opening = opening_settlement(H)
     cash_in = now + lagged(invoiced, dso_days) + invoices_before[:, None] * opening
+    if consumption:  # Azure: invoiced in arrears on its own terms
+        bad = consumption["azure_bad_debt"]
+        now = now + ordered_sum(consumption["billed"] - bad, 1)  # collectible, for receivables
+        cash_in = cash_in + ordered_sum(consumption["cash"], 1)
+        vendor_billings = vendor_billings + consumption["vendor"]
     vendor_paid = lagged(vendor_billings, dpo_days) + vendor_before[:, None] * opening
     other = (ordered_sum(segment_lines[:, :, PAID_SEGMENT], (1, 2))
              + ordered_sum(company_lines[:, PAID_COMPANY], 1))

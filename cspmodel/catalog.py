@@ -294,6 +294,10 @@ FACTS: dict[str, Fact] = {
         0.10, "UNSOURCED: a small firm's cost of capital", "", "assumption"
     ),
     "pec_rate": Fact(0.15, "[MS] azure-plan-billing.md: 15% partner-earned credit", "2023"),
+    "reservation_discount_max": Fact(
+        0.72, "seed 004: 'Azure Reserved Instances: Get 72% price savings when purchasing VMs "
+        "upfront for one or three years'; model.md: reservations save up to 72% against "
+        "pay-as-you-go (the most, for a three-year term)"),
     "cpor_min_paid_units": Fact(
         150,
         "[MS-web] partner feedback portal, Microsoft response 2021-09-08: 150 paid available "

@@ -28,8 +28,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import ledger
+from .azure import in_use as azure_in_use
+from .azure import run_azure
 from .book import running_max_factor, seat_change_rates
 from .cash import settle
+from .financing import financing_month, financing_plan
 from .inputs import SEGMENT_DRIVERS, TIER_DRIVERS, Inputs, build_inputs, with_book_rows  # noqa: F401
 from .ledger import (  # noqa: F401 - re-exported for the readers of the engine
     COMPANY_LINES,
@@ -76,6 +79,10 @@ class CoreOutput:
     licence_before: np.ndarray  # (P, S) licences the starting book billed a month before
     support_before: np.ndarray  # (P, S) its support plans billed a month before
     events: dict[str, np.ndarray] = field(default_factory=dict)
+    accrued: np.ndarray | None = None  # (P, S, H) revenue recognised less billed (financing,
+    # Azure usage) before write-offs
+    accrued_opening: np.ndarray | None = None  # (P,) Azure usage of the month before the start
+    azure: dict[str, np.ndarray] = field(default_factory=dict)  # cspmodel.azure.run_azure
     cash_in: np.ndarray | None = None
     cash_out: np.ndarray | None = None
     receivables: np.ndarray | None = None
@@ -341,6 +348,7 @@ class _Run:
     G: np.ndarray  # (S, J, P) expected running maximum of users, by months since the term start
     d: dict  # drivers (S, P) and company rates (1, P)
     lapse: list  # per month: (S, P) share of renewing commitments that lapse, or None
+    fin: dict | None = None  # financed vintages (cspmodel.financing.financing_plan), or None
 
 
 def _prepare(inp: Inputs, P: int, detail: bool) -> _Run:
@@ -359,7 +367,8 @@ def _prepare(inp: Inputs, P: int, detail: bool) -> _Run:
         "seat_growth_annual", "seat_volatility_annual", "customers_at_start",
         "new_customers_per_month", "pay_card", "pay_ach", "pay_invoice",
         "tier_price_per_seat_month", "tier_tickets_per_seat_month", "tier_escalation_rate",
-        "tier_minutes_per_ticket", "tier_escalation_minutes")}
+        "tier_minutes_per_ticket", "tier_escalation_minutes", "financing_share",
+        "financing_annual_rate")}
     d.update({name: com(name) for name in (
         "labor_rate_per_hour", "escalation_fee_per_ticket", "systems_per_seat_month",
         "card_fee_rate", "card_fee_per_charge", "license_admin_per_seat_change",
@@ -377,6 +386,7 @@ def _prepare(inp: Inputs, P: int, detail: bool) -> _Run:
     spc = d["seats_per_customer"]
     d["onb_price"] = d["onboarding_price_per_customer"] + spc * d["deployment_price_per_seat"]
     d["onb_cost"] = d["onboarding_cost_per_customer"] + spc * d["deployment_cost_per_seat"]
+    d["onb_billed"] = d["onb_price"] * (1.0 - d["financing_share"])  # the rest is financed
     d["floor_hours"] = support_floor_hours(d["staff_on_shift_247"])[0]
     d["share_sum"] = inp.share.sum(axis=1)[:, None]
     # what does not change from month to month
@@ -388,9 +398,15 @@ def _prepare(inp: Inputs, P: int, detail: bool) -> _Run:
                           if g != lay.extended)  # the books new customers join
     G = np.ascontiguousarray(np.moveaxis(running_max_factor(
         d["seat_growth_annual"], d["seat_volatility_annual"], MAX_COMMITMENT), 2, 1))
-    return _Run(P, detail, terms, shares, gshare,
-                [keep_at_renewal(d["churn_annual"], c) for c in lay.groups], waits,
-                [term_rows(inp, t, detail) for t in range(T)], G, d, _lapse(inp, seg))
+    keep = [keep_at_renewal(d["churn_annual"], c) for c in lay.groups]
+    fin = None
+    if (d["financing_share"] > 0).any():
+        fin = financing_plan(d["financing_annual_rate"], inp.financing_months, lay.groups,
+                             lay.extended)
+        fin["keep"] = np.stack(keep)
+        fin["joins"] = np.array([g != lay.extended for g in range(len(lay.groups))])
+    return _Run(P, detail, terms, shares, gshare, keep, waits,
+                [term_rows(inp, t, detail) for t in range(T)], G, d, _lapse(inp, seg), fin)
 
 
 def _lapse(inp: Inputs, seg) -> list:  # noqa: ANN001
@@ -499,14 +515,17 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
     book = np.zeros((5, H, S, P))  # customers, seats, new, churned, billings
     vendor_b = np.zeros((H, P))
     ev = np.zeros((len(EVENTS), H, S, P)) if events else None
+    accrued = np.zeros((H, 1, S, P))  # revenue recognised before it is billed (financing)
     users = _per_segment(U, run.gshare, lay)
+    customers_before = _per_segment(N, run.gshare, lay)
     work: dict = {}  # scratch arrays reused every month
     for m in range(first_month, H):
         joiners = d["new_customers_per_month"]
         if start is not None:
             joiners = np.where(m >= start, joiners, 0.0)
         users = _month(m, inp, run, N, U, C, U_ref, since, A, joiners, users, work, ev,
-                       out_k[m], out_s[m], out_c[m], book[:, m], vendor_b[m:m + 1])
+                       out_k[m], out_s[m], out_c[m], book[:, m], vendor_b[m:m + 1],
+                       accrued[m])
     _fixed_company_lines(out_c, inp)
 
     def out(x: np.ndarray, per_segment: bool = True) -> np.ndarray:
@@ -522,8 +541,25 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
         **{k: v[..., :P_out] if k not in PER_SEGMENT_OPENING
            else _fold_book(v[:P_out], inp.book, len(user_inp.segments))
            for k, v in opening.items()},
-        events={} if ev is None else {n: out(ev[i]) for i, n in enumerate(EVENTS)})
+        events={} if ev is None else {n: out(ev[i]) for i, n in enumerate(EVENTS)},
+        accrued=out(accrued[:, 0]), accrued_opening=np.zeros(P_out))
+    if azure_in_use(user_inp):
+        _add_azure(core, user_inp, _fold_book(customers_before.T[:P_out], inp.book,
+                                              len(user_inp.segments)), detail)
     return with_cash(core, user_inp) if cash else core
+
+
+def _add_azure(core: CoreOutput, inp: Inputs, customers_before: np.ndarray,
+               detail: bool) -> None:
+    """Section 9: Azure consumption, from the run's customers, into the ledger and balances."""
+    az = run_azure(inp, core.customers, customers_before)
+    for name in ("azure_consumption", "azure_management_fees", "azure_cost",
+                 "azure_reservations", "azure_pec", "azure_bad_debt"):
+        value = az[name] if detail else az[name].sum(axis=1, keepdims=True)
+        core.segment_lines[:, :, SL[name]] += value
+    core.accrued = core.accrued + az["accrued"]
+    core.accrued_opening = az["unbilled_before"].sum(axis=1)
+    core.azure = az
 
 
 PER_SEGMENT_OPENING = ("licence_before", "support_before")
@@ -540,7 +576,7 @@ def _fold_book(x: np.ndarray, book, S: int) -> np.ndarray:  # noqa: ANN001
 
 
 def _month(m: int, inp: Inputs, run: _Run, N, U, C, U_ref, since, A, joiners, users_before,  # noqa: ANN001, PLR0913
-           work, ev, ok, os_, oc, book, vendor_b) -> np.ndarray:
+           work, ev, ok, os_, oc, book, vendor_b, accrued) -> np.ndarray:
     """One month of section 2 (seat changes, renewals, new customers) and the pricing and costs
     of sections 4 to 6, written into the month's slices of the outputs. Returns the users."""
     lay, d, S, P = inp.layout, run.d, N.shape[0], N.shape[2]
@@ -572,14 +608,26 @@ def _month(m: int, inp: Inputs, run: _Run, N, U, C, U_ref, since, A, joiners, us
     rev_k, cost_k, strand_k, dist_k, lic_bill, vendor, charges, ach = _price_terms(
         m, inp, lay, run.terms, run.shares, N, U, C, A, adds, run.rows, d["mk"],
         d["prepay_discount"], d["distributor_margin"], run.detail, joining, joiners,
-        d["tier_price_per_seat_month"], d["onb_price"], d["seats_per_customer"],
+        d["tier_price_per_seat_month"], d["onb_billed"], d["seats_per_customer"],
         d["has_price"], d["pay_ach"] if d["ach_used"] else None, d, ev, work)
     users = _per_segment(U, run.gshare, lay)
     joined = joiners * d["gshare_sum"]
     sup_rev = users * d["tier_price_per_seat_month"]
     serv_rev = joined * d["onb_price"]
-    billed = lic_bill + sup_rev + serv_rev
-    lines = {"support_plans": sup_rev, "services": serv_rev, **cost_of_service(
+    billed = lic_bill + sup_rev + joined * d["onb_billed"]
+    financed = {}
+    if run.fin is not None:  # installments ride on the customer's charges (docs/engine.md 9)
+        f = run.fin
+        joins = joiners[None] * run.gshare * d["financing_share"][None] * f["joins"][:, None,
+                                                                                    None]
+        inst, interest, off = (x * d["onb_price"] for x in financing_month(
+            f["F"], joins, f["keep"], f["renews"], f["alive"], lapse, f["lapsing"],
+            lay.extended, f["pay"], f["before"], f["rate"]))
+        billed = billed + inst
+        ach = ach + d["ach_fee_rate"] * inst  # the rate alone: the cap is the charge's
+        financed = {"financing_interest": interest, "financing_write_offs": off}
+        accrued[0] = serv_rev - joined * d["onb_billed"] + interest - inst
+    lines = {"support_plans": sup_rev, "services": serv_rev, **financed, **cost_of_service(
         d, users, users_before, joined, churned_seats, billed, charges, ach,
         rev_k.sum(axis=1), sup_rev)}
     _store(ok, os_, run.detail, (rev_k, cost_k, strand_k, dist_k), lines)
@@ -791,7 +839,7 @@ def with_cash(core: CoreOutput, inp: Inputs) -> CoreOutput:
     c = settle(core.billings, seg("pay_card") + seg("pay_ach"), seg("pay_invoice"),
                com("bad_debt_rate"), com("dso_days"), core.vendor_billings, com("dpo_days"),
                core.segment_lines, core.company_lines, core.invoices_before,
-               core.vendor_before)
+               core.vendor_before, core.azure)
     core.cash_in, core.cash_out = c.cash_in, c.cash_out
     core.receivables, core.payables = c.receivables, c.payables
     core.receivables_opening, core.payables_opening = c.receivables_opening, c.payables_opening

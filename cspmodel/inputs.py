@@ -48,6 +48,10 @@ class Inputs:
     horizon: int
     partner_discount: np.ndarray  # (K,)
     book: BookArrays | None = None  # the opening book, subscription by subscription
+    azure_season: np.ndarray | None = None  # (S, 12) consumption factors, January first
+    azure_smoothing: np.ndarray | None = None  # (S,) months between true-ups, 0: none
+    financing_months: np.ndarray | None = None  # (S,) months a financed price is repaid over
+    azure_z: np.ndarray | None = None  # (P, S, H) standard normal draws of usage, or None
 
     @property
     def n_paths(self) -> int:
@@ -59,6 +63,12 @@ SEGMENT_DRIVERS = (
     "seat_growth_annual", "seat_volatility_annual", "prepay_discount", "markup_vs_list",
     "lapse_share",
 )
+AZURE_DRIVERS = (
+    "consumption_per_customer_month", "growth_annual", "volatility_monthly",
+    "pec_eligible_share", "reserved_share", "reservation_discount", "markup_vs_retail",
+    "management_fee_share", "payment_days", "bad_debt_rate",
+)  # segments[].azure.<name> feeds the driver azure_<name>
+FINANCING_DRIVERS = ("share", "annual_rate")  # segments[].financing.<name>: financing_<name>
 TIER_DRIVERS = (
     "price_per_seat_month", "tickets_per_seat_month", "minutes_per_ticket", "escalation_rate",
     "escalation_minutes",
@@ -102,6 +112,11 @@ def build_inputs(scenario: Scenario) -> Inputs:
     drivers: dict[str, np.ndarray] = {}
     for name in SEGMENT_DRIVERS:
         drivers[name] = np.array([[float(getattr(seg, name)) for seg in segs]])
+    for name in AZURE_DRIVERS:
+        drivers[f"azure_{name}"] = np.array([[float(getattr(seg.azure, name)) for seg in segs]])
+    for name in FINANCING_DRIVERS:
+        drivers[f"financing_{name}"] = np.array([[float(getattr(seg.financing, name))
+                                                  for seg in segs]])
     for key in lay.terms:  # the extended service book holds its customers itself (share 1)
         drivers[f"term_{key}"] = np.array([[seg.term_mix.get(key, 1.0 if key ==
                                                              "extended_service" else 0.0)
@@ -136,6 +151,9 @@ def build_inputs(scenario: Scenario) -> Inputs:
         horizon=H,
         partner_discount=np.array([scenario.partner_discount(pid) for pid in products]),
         book=book_arrays(scenario, [s.name for s in segs], products, lay),
+        azure_season=np.array([seg.azure.seasonality for seg in segs], dtype=float),
+        azure_smoothing=np.array([seg.azure.smoothing_months for seg in segs], dtype=int),
+        financing_months=np.array([seg.financing.months for seg in segs], dtype=int),
     )
 
 def company_drivers(scenario: Scenario) -> dict[str, float]:
@@ -176,6 +194,9 @@ def company_drivers(scenario: Scenario) -> dict[str, float]:
         "dso_days": float(scenario.billing.dso_days),
         "dpo_days": float(ch.payment_days),
         "distributor_margin": ch.indirect.distributor_margin if ch.model == "indirect" else 0.0,
+        "pec_rate": ch.pec_rate,
+        "pec_passed_on": ch.indirect.pec_passed_on if ch.model == "indirect" else 1.0,
+        "azure_margin": ch.indirect.azure_margin if ch.model == "indirect" else 0.0,
         "distributor_fee_per_month": (ch.indirect.distributor_fee_per_month
                                       if ch.model == "indirect" else 0.0),
         "escalation_fee_per_ticket": (ch.indirect.escalation_fee_per_ticket
@@ -194,7 +215,8 @@ def is_segment_driver(name: str) -> bool:
         >>> is_segment_driver("churn_annual"), is_segment_driver("bad_debt_rate")
         (True, False)
     """
-    return name in SEGMENT_DRIVERS or name.startswith(("term_", "pay_", "tier_"))
+    return name in SEGMENT_DRIVERS or name.startswith(("term_", "pay_", "tier_", "azure_",
+                                                       "financing_"))
 
 
 def with_book_rows(inp: Inputs) -> Inputs:
@@ -240,5 +262,7 @@ def with_book_rows(inp: Inputs) -> Inputs:
         **inp.__dict__, "drivers": drivers, "share": np.vstack([inp.share, own]),
         "segments": inp.segments + [f"{inp.segments[p]} (opening book)" for p in b.parent],
         "flexible": np.concatenate([inp.flexible, inp.flexible[b.parent]]),
+        "financing_months": np.concatenate([inp.financing_months,
+                                            inp.financing_months[b.parent]]),
         "tier_index": np.concatenate([inp.tier_index,
                                       np.where(b.support, inp.tier_index[b.parent], -1)])})

@@ -4,9 +4,9 @@ Each :class:`Line` says in which statement the line sits (``revenue``, ``cost_of
 ``operating_costs``), how it turns into cash (``billed``: collected through the customer's
 billings; ``vendor``: settled through the bills of Microsoft or the distributor; ``paid``: paid
 in the month it is incurred; ``none``: never paid, such as bad debt), the product class that
-commission plans key on (``resale``, ``support``, ``services``, ``other``), the levels at which
-the engine keeps it (``product``: per segment and product; ``segment``; ``company``), whether
-it is recurring revenue (MRR), and its label for views.
+commission plans key on (``resale``, ``support``, ``services``, ``azure``, ``other``), the
+levels at which the engine keeps it (``product``: per segment and product; ``segment``;
+``company``), whether it is recurring revenue (MRR), and its label for views.
 
 The engine's arrays are laid out from this table: :data:`PRODUCT_LINES`,
 :data:`SEGMENT_LINES` and :data:`COMPANY_LINES` give the order of the lines on each level and
@@ -14,7 +14,8 @@ The engine's arrays are laid out from this table: :data:`PRODUCT_LINES`,
 name; it never writes one down.
 
 Example (a partner asking which costs are settled through Microsoft's bills):
-    >>> [line.name for line in LINES.values() if line.cash == "vendor"]
+    >>> [line.name for line in LINES.values() if line.cash == "vendor" and line.product_class
+    ...  == "resale"]
     ['license_cost', 'stranded_seats', 'distributor_margin']
     >>> index("segment", "support_plans")
     0
@@ -28,7 +29,7 @@ import numpy as np
 
 STATEMENTS = ("revenue", "cost_of_sales", "operating_costs")
 CASH = ("billed", "vendor", "paid", "none")
-CLASSES = ("resale", "support", "services", "other")
+CLASSES = ("resale", "support", "services", "azure", "other")
 LEVELS = ("product", "segment", "company")
 
 
@@ -64,6 +65,11 @@ _ROWS = (
           recurring=True),
     _line("services", "revenue", "billed", "services", "segment",
           "Services"),
+    _line("financing_interest", "revenue", "billed", "services", "segment",
+          "Financing interest"),
+    _line("azure_consumption", "revenue", "billed", "azure", "segment", "Azure consumption"),
+    _line("azure_management_fees", "revenue", "billed", "azure", "segment",
+          "Azure management fees"),
     # cost of sales
     _line("license_cost", "cost_of_sales", "vendor", "resale", "product", "Licence cost"),
     _line("stranded_seats", "cost_of_sales", "vendor", "resale", "product", "Stranded seats"),
@@ -75,6 +81,12 @@ _ROWS = (
     _line("escalation_fees", "cost_of_sales", "paid", "support", "segment", "Escalation fees"),
     _line("services_cost", "cost_of_sales", "paid", "services", "segment", "Services delivery"),
     _line("per_seat_tools", "cost_of_sales", "paid", "support", "segment", "Per-seat tools"),
+    _line("azure_cost", "cost_of_sales", "vendor", "azure", "segment",
+          "Azure pay-as-you-go cost"),
+    _line("azure_reservations", "cost_of_sales", "vendor", "azure", "segment",
+          "Azure reservations"),
+    _line("azure_pec", "cost_of_sales", "vendor", "azure", "segment",
+          "Partner-earned credit (PEC)"),
     # operating costs
     _line("card_processing", "operating_costs", "paid", "other", "segment", "Card processing"),
     _line("ach_fees", "operating_costs", "paid", "other", "segment", "Debit (ACH) fees"),
@@ -87,6 +99,9 @@ _ROWS = (
     _line("acquisition", "operating_costs", "paid", "other", "segment",
           "Customer acquisition"),
     _line("bad_debt", "operating_costs", "none", "other", "segment", "Bad debt"),
+    _line("azure_bad_debt", "operating_costs", "none", "azure", "segment", "Azure bad debt"),
+    _line("financing_write_offs", "operating_costs", "none", "services", "segment",
+          "Financed deployments written off"),
     _line("vendor_support_plan", "operating_costs", "paid", "other", "company",
           "Microsoft support plan"),
     _line("direct_programme", "operating_costs", "paid", "other", "company",

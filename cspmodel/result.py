@@ -48,7 +48,7 @@ MONTHLY_COLUMNS = (
     "license_resale", "support_plans", "services", "cost_of_sales", "gross_profit",
     "operating_costs", "operating_profit", "cash_in", "cash_out", "net_cash", "cumulative_cash",
     "deferred_revenue", "receivables", "payables", "prepaid_costs", "vendor_billings",
-    "bad_debt", "mrr",
+    "bad_debt", "mrr", "accrued_revenue", "credit_exposure",
 )
 OPENING_COLUMNS = ("deferred_revenue", "prepaid_costs", "receivables", "payables")
 SUMMARY_KEYS = (
@@ -89,14 +89,27 @@ def statements(core: CoreOutput, lines: dict[str, np.ndarray] | None = None
     st["new_customers"] = ordered_sum(core.new_customers, 1)
     st["churned_customers"] = ordered_sum(core.churned_customers, 1)
     st["seats"] = ordered_sum(core.seats, 1)
+    az = core.azure
+    st["bad_debt"] = lines["bad_debt"] + lines["azure_bad_debt"]
     st["billings"] = ordered_sum(core.billings, 1)
     st["vendor_billings"] = core.vendor_billings
+    if az:  # Azure consumption: invoiced in arrears, on its own vendor bills
+        st["billings"] = st["billings"] + ordered_sum(az["billed"], 1)
+        st["vendor_billings"] = st["vendor_billings"] + az["vendor"]
     st["cash_in"] = core.cash_in
     st["cash_out"] = core.cash_out
     st["net_cash"] = core.cash_in - core.cash_out
     st["cumulative_cash"] = np.cumsum(st["net_cash"], axis=1)
+    # revenue recognised before it is billed (Azure usage, financed deployments) is accrued
+    # revenue, not a negative deferred revenue
+    P, H = st["revenue"].shape
+    accrued = np.zeros((P, H)) if core.accrued is None else ordered_sum(core.accrued, 1)
+    opening_accrued = np.zeros(P) if core.accrued_opening is None else core.accrued_opening
     st["deferred_revenue"] = core.deferred_opening[:, None] + np.cumsum(
-        st["billings"] - st["revenue"], axis=1)
+        st["billings"] - st["revenue"] + accrued, axis=1)
+    st["accrued_revenue"] = opening_accrued[:, None] + np.cumsum(
+        accrued - lines["financing_write_offs"], axis=1)
+    st["credit_exposure"] = (ordered_sum(az["exposure"], 1) if az else np.zeros((P, H)))
     recognized_vendor = lines["license_cost"] + lines["stranded_seats"] + lines[
         "distributor_margin"]
     st["prepaid_costs"] = core.prepaid_opening[:, None] + np.cumsum(

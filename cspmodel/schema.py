@@ -263,6 +263,12 @@ class IndirectCosts(Frozen):
         0.0, "Fixed platform fee charged by the distributor", "currency/month")
     escalation_fee_per_ticket: Money = plain(
         0.0, "Fee per ticket escalated to Microsoft through the distributor", "currency/ticket")
+    pec_passed_on: float = plain(
+        1.0, "Share of the partner-earned credit on Azure the distributor passes on to the "
+        "reseller", "share", ge=0.0, le=1.0)
+    azure_margin: float = plain(
+        0.0, "Distributor's charge on Azure consumption, as a share of Microsoft's retail price",
+        "share", ge=0.0, le=0.5)
 
 
 class Channel(Frozen):
@@ -279,6 +285,9 @@ class Channel(Frozen):
         "60 direct, 30 indirect",
         json_schema_extra={"unit": "days", "source": FACTS["dpo_days_direct"].source + "; "
                            + FACTS["dpo_days_indirect"].source, "confidence": "sourced"})
+    pec_rate: float = sourced(
+        "pec_rate", "Partner-earned credit on eligible Azure consumption the partner manages "
+        "(none on reservations, savings plans, marketplace or spot)", "share", ge=0.0, le=0.5)
     direct: DirectCosts = Field(default_factory=DirectCosts,
                                 description="Costs applied when model is direct")
     indirect: IndirectCosts = Field(default_factory=IndirectCosts,
@@ -357,6 +366,84 @@ class ProductSpec(Frozen):
 # --------------------------------------------------------------------------------------------
 # Segments
 # --------------------------------------------------------------------------------------------
+class AzureConsumption(Frozen):
+    """A segment's Azure consumption under CSP: sold at retail, billed after the month."""
+
+    consumption_per_customer_month: Money = plain(
+        0.0, "Azure consumption per customer per month at Microsoft's retail pay-as-you-go "
+        "prices (0: no Azure)", "currency/month")
+    growth_annual: float = plain(0.0, "Yearly growth of each customer's consumption",
+                                 "share/yr", ge=-0.9, le=5.0)
+    volatility_monthly: float = plain(
+        0.0, "Month-to-month standard deviation of a customer's consumption around its "
+        "expected level (Monte Carlo draws it)", "share", ge=0.0, le=2.0)
+    seasonality: tuple[float, ...] = Field(
+        default=(1.0,) * 12, description="12 factors on consumption, January to December, "
+        "that average 1 (e.g. 1.3 in a retailer's December)",
+        json_schema_extra={"unit": "factor", "source": "partner's own figure",
+                           "confidence": "assumption"})
+    pec_eligible_share: float = plain(
+        1.0, "Share of consumption that earns partner-earned credit: meters the partner "
+        "manages through an admin relationship (no reservations, marketplace or spot)",
+        "share", ge=0.0, le=1.0)
+    reserved_share: float = plain(
+        0.0, "Share of consumption bought as reservations or savings plans (no PEC on it)",
+        "share", ge=0.0, le=1.0)
+    reservation_discount: float = Field(
+        default=0.0, ge=0.0, le=float(FACTS["reservation_discount_max"].value),
+        description="Saving of reservations against pay-as-you-go (up to 72% for three years)",
+        json_schema_extra={"unit": "share", "source": "partner's own figure; at most "
+                           + FACTS["reservation_discount_max"].source,
+                           "confidence": "assumption"})
+    markup_vs_retail: float = plain(
+        0.0, "Price to the customer above (+) or below (-) Microsoft's retail price", "share",
+        ge=-0.5, le=2.0)
+    management_fee_share: float = plain(
+        0.0, "Management fee charged on the customer's Azure spend", "share", ge=0.0, le=1.0)
+    smoothing_months: int = plain(
+        0, "0: consumption billed as used; N (2 to 12): the customer pays a level monthly "
+        "budget and a true-up every N months", "months", ge=0, le=12)
+    payment_days: int = plain(30, "Days a customer takes to pay a consumption invoice",
+                              "days", ge=0, le=180)
+    bad_debt_rate: float = sourced("bad_debt_rate", "Share of consumption billings never "
+                                   "collected (the partner owes Microsoft regardless)", "share",
+                                   ge=0.0, le=0.5)
+
+    @field_validator("seasonality")
+    @classmethod
+    def _seasonality(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if len(v) != 12:
+            raise PydanticCustomError("seasonality", "give 12 factors, January to December; "
+                                      "got {n}", {"n": len(v)})
+        if any(not math.isfinite(x) or x < 0 for x in v):
+            raise PydanticCustomError("seasonality", "each factor must be 0 or more; got "
+                                      "{v}", {"v": list(v)})
+        if abs(sum(v) - 12.0) > 0.01:
+            raise PydanticCustomError(
+                "seasonality", "the 12 factors must average 1 (sum to 12); they sum to {total}",
+                {"total": f"{sum(v):g}"})
+        return tuple(float(x) for x in v)
+
+    @field_validator("smoothing_months")
+    @classmethod
+    def _smoothing(cls, v: int) -> int:
+        if v == 1:
+            raise PydanticCustomError("smoothing", "1 month is billing as used; write 0, or "
+                                      "2 to 12 months between true-ups", {})
+        return v
+
+
+class Financing(Frozen):
+    """Financing new customers' onboarding and deployment, tied to a managed-services plan."""
+
+    share: float = plain(0.0, "Share of new customers whose onboarding and deployment price "
+                         "is financed", "share", ge=0.0, le=1.0)
+    months: int = plain(24, "Months over which the financed price is repaid", "months", ge=1,
+                        le=120)
+    annual_rate: float = plain(0.0, "Interest charged on the financed price, per year",
+                               "share/yr", ge=0.0, le=0.5)
+
+
 class Segment(Frozen):
     """A group of similar customers: how many, how big, what they buy and on which terms."""
 
@@ -398,6 +485,10 @@ class Segment(Frozen):
         0.0, "Share of expiring annual and three-year subscriptions neither renewed nor "
         "cancelled: from 2026-05-04 they continue month to month on the extended service term "
         "(monthly price + 3%; partner's own figure)", "share", ge=0.0, le=1.0)
+    azure: AzureConsumption = Field(default_factory=AzureConsumption,
+                                    description="Azure consumption (none by default)")
+    financing: Financing = Field(default_factory=Financing,
+                                 description="Financed onboarding and deployment")
 
     @field_validator("product_mix")
     @classmethod
@@ -840,6 +931,14 @@ class Scenario(Frozen):
                 raise _located(("segments", i, "support_tier"), seg.support_tier,
                                "unknown support tier {value}; allowed: "
                                + ", ".join(self.support.tiers))
+            tier_price = self.support.tiers[seg.support_tier].price_per_seat_month
+            priced = not isinstance(tier_price, int | float) or tier_price > 0  # or drawn
+            if seg.financing.share and not priced:
+                raise _located(
+                    ("segments", i, "financing", "share"), seg.financing.share,
+                    "financing is tied to a managed-services commitment: the segment's "
+                    f"support tier '{seg.support_tier}' must have a price (it has "
+                    f"{tier_price}); set financing.share to 0 or sell a paid tier")
             for key, share in seg.term_mix.items():
                 if share <= 0:
                     continue

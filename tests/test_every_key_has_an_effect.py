@@ -26,6 +26,16 @@ EXTRA = {
     "channel.indirect.escalation_fee_per_ticket": 20.0,
     "services.deployment_price_per_seat": 50.0,
     "services.deployment_cost_per_seat": 30.0,
+    "segments.0.azure": {"consumption_per_customer_month": 800.0, "growth_annual": 0.1,
+                         "reserved_share": 0.3, "reservation_discount": 0.35,
+                         "pec_eligible_share": 0.8, "markup_vs_retail": 0.02,
+                         "management_fee_share": 0.1, "payment_days": 30,
+                         "seasonality": [0.9] * 6 + [1.1] * 6},
+    "segments.1.azure": {"consumption_per_customer_month": 300.0, "smoothing_months": 3,
+                         "reserved_share": 0.2, "reservation_discount": 0.5,
+                         "seasonality": [1.2] + [1.0] * 10 + [0.8]},
+    "segments.0.financing": {"share": 0.3, "months": 12, "annual_rate": 0.08},
+    "segments.1.financing": {"share": 0.5, "months": 24, "annual_rate": 0.06},
     "products": [{"id": "m365_business_premium", "partner_discount": 0.18,
                   "price_changes": [{"effective": "2026-09-01",
                                      "list_price_per_seat_month": 24.0}]}],
@@ -51,6 +61,8 @@ EXCEPTIONS = {
     "commissions.plans.0.rate",
     # the first tier starts at 0 by rule: it cannot move
     "commissions.plans.0.tiers.0.from_attainment",
+    # Azure's month-to-month volatility is drawn only in Monte Carlo (tests/test_azure.py)
+    "segments.0.azure.volatility_monthly", "segments.1.azure.volatility_monthly",
     # these segments' products offer no three-year term (tests/test_triennial.py)
     "segments.0.term_mix.triennial", "segments.1.term_mix.triennial",
 }
@@ -97,6 +109,12 @@ def _moved(s: cspmodel.Scenario, key: str, value: Any) -> list[dict[str, Any]]:
         mix[parts[3]] = mix[parts[3]] + 0.05
         mix[other] = mix[other] - 0.05
         return [{".".join(parts[:3]): mix}]
+    if len(parts) == 5 and parts[2:4] == ["azure", "seasonality"]:  # they average 1
+        factors = list(s.segments[int(parts[1])].azure.seasonality)
+        i = int(parts[4])
+        factors[i] += 0.05
+        factors[(i + 1) % 12] -= 0.05
+        return [{".".join(parts[:4]): factors}]
     if isinstance(value, int) and not isinstance(value, bool):
         return [{key: value + d} for d in (7, -7, 1, -1)]
     steps = [{key: value + d} for d in (0.01, -0.01)]
