@@ -227,7 +227,8 @@ def run_azure(inp, customers: np.ndarray, customers_before: np.ndarray  # noqa: 
     vendor_before = sum(lines0[k] for k in ("azure_cost", "azure_reservations", "azure_pec"))
     vendor = billed_in_arrears(vendor_month, vendor_before[..., 0], None,
                                np.zeros(S, dtype=int)).sum(axis=1)
-    return {**lines, "azure_bad_debt": billed * bad[:, :, None], "billed": billed,
+    return {**lines, "azure_bad_debt": billed * bad[:, :, None], "charged": charged,
+            "billed": billed,
             "cash": cash, "vendor": vendor, "accrued": charged - billed,
             "unbilled_before": before, "vendor_before": vendor_before[..., 0].sum(axis=1),
             "exposure": credit_exposure(charged, before, billed, bad, cash)}

@@ -177,8 +177,11 @@ def _commissions(inp: Inputs, core: CoreOutput) -> tuple[np.ndarray, np.ndarray]
         "support_plans": seg_line("support_labor", "escalation_fees"),
         "services": seg_line("services_cost"),
     }
-    invoice = {"resale": billings - sup_rev - serv_rev, "support_plans": sup_rev,
-               "services": serv_rev}
+    # services are invoiced as billed: a financed deployment in installments
+    serv_billed = serv_rev if core.financed_billings is None else (
+        serv_rev + core.financed_billings)
+    invoice = {"resale": billings - sup_rev - serv_billed, "support_plans": sup_rev,
+               "services": serv_billed}
     booking = {"resale": ev["booking"], "support_plans": sup_rev, "services": serv_rev}
     new_seats = new_customers * seg("seats_per_customer")[:, :, None]
     signup_support = new_seats * seg("tier_price_per_seat_month")[:, :, None]

@@ -23,7 +23,14 @@ from pydantic import BaseModel
 
 from .distributions import Uncertain, clip_to_bounds
 from .errors import Problem, ScenarioError
-from .inputs import SEGMENT_DRIVERS, TIER_DRIVERS, Inputs, build_inputs
+from .inputs import (
+    AZURE_DRIVERS,
+    FINANCING_DRIVERS,
+    SEGMENT_DRIVERS,
+    TIER_DRIVERS,
+    Inputs,
+    build_inputs,
+)
 from .schema import Scenario, describe_bounds, field_bounds
 
 COMPANY_KEYS = {
@@ -55,6 +62,14 @@ def _targets(sc: Scenario, key: str) -> list[tuple[str, list[int] | None, str]] 
         if not -len(sc.segments) <= p[1] < len(sc.segments):
             return None
         return [(p[2], [p[1] % len(sc.segments)], "set")]
+    if len(p) == 4 and p[0] == "segments" and isinstance(p[1], int) and (
+            (p[2] == "azure" and p[3] in AZURE_DRIVERS)
+            or (p[2] == "financing" and p[3] in FINANCING_DRIVERS)):
+        if not -len(sc.segments) <= p[1] < len(sc.segments):
+            return None
+        return [(f"{p[2]}_{p[3]}", [p[1] % len(sc.segments)], "set")]
+    if p == ("channel", "pec_rate"):
+        return [("pec_rate", None, "set")]
     if len(p) == 4 and p[:2] == ("support", "tiers") and p[3] in TIER_DRIVERS:
         if p[2] not in sc.support.tiers:
             return None
@@ -237,5 +252,32 @@ def drawn_inputs(inp: Inputs, paths: int, seed: int | None) -> Inputs:
     if not values:
         drivers = {k: np.repeat(v, paths, axis=0) if v.shape[0] == 1 else v
                    for k, v in inp.drivers.items()}
-        return Inputs(**{**inp.__dict__, "drivers": drivers})
-    return apply_values(inp, values)
+        out = Inputs(**{**inp.__dict__, "drivers": drivers})
+    else:
+        out = apply_values(inp, values)
+    out.azure_z = azure_draws(out, paths, seed)
+    return out
+
+
+def azure_draws(inp: Inputs, paths: int, seed: int | None, points: int = 1
+                ) -> np.ndarray | None:
+    """Standard normal draws of Azure usage, one per path, segment and month ``(P, S, H)``
+    (``points`` copies of ``paths`` draws, the same at each point of a sweep), or None where no
+    segment's consumption varies. Drawn from their own stream of the seed, so adding Azure
+    volatility leaves the other fields' draws as they were.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nhorizon_months: 4\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n"
+        ...     "  azure: {consumption_per_customer_month: 100, volatility_monthly: 0.2}\\n")
+        >>> azure_draws(build_inputs(s), 10, seed=1).shape
+        (10, 1, 4)
+    """
+    vol = inp.drivers["azure_volatility_monthly"]
+    use = inp.drivers["azure_consumption_per_customer_month"]
+    if not ((vol > 0) & (use > 0)).any():
+        return None
+    rng = np.random.default_rng(None if seed is None else [abs(int(seed)), 15])
+    z = rng.standard_normal((paths, len(inp.segments), inp.horizon))
+    return np.tile(z, (points, 1, 1)) if points > 1 else z

@@ -57,8 +57,9 @@ EVENTS = ("booking", "booking_topup", "invoice_topup", "signup_booking", "signup
 class CoreOutput:
     """Raw arrays from the core, paths first and months last.
 
-    ``product_lines`` ``(P, S, K, 4, H)`` and ``segment_lines`` ``(P, S, 13, H)`` with
-    ``detail``, else ``(P, 1, 1, 4, H)`` and ``(P, 1, 13, H)``; ``company_lines``
+    ``product_lines`` ``(P, S, K, 4, H)`` and ``segment_lines`` ``(P, S, L, H)`` with
+    ``detail``, else ``(P, 1, 1, 4, H)`` and ``(P, 1, L, H)`` (``L`` the registry's segment
+    lines); ``company_lines``
     ``(P, 7, H)``; the book per segment ``(P, S, H)``; ``events``: the cohort events commission
     plans read (licence amounts by segment and month), when asked for.
     """
@@ -82,6 +83,8 @@ class CoreOutput:
     accrued: np.ndarray | None = None  # (P, S, H) revenue recognised less billed (financing,
     # Azure usage) before write-offs
     accrued_opening: np.ndarray | None = None  # (P,) Azure usage of the month before the start
+    financed_billings: np.ndarray | None = None  # (P, S, H) installments less the financed
+    # part of the services price (billings that are not the services line as recognised)
     azure: dict[str, np.ndarray] = field(default_factory=dict)  # cspmodel.azure.run_azure
     cash_in: np.ndarray | None = None
     cash_out: np.ndarray | None = None
@@ -480,7 +483,7 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
         ...     "  product_mix: {m365_business_basic: 1}\\n")
         >>> core = run_core(build_inputs(s), detail=False)
         >>> core.product_lines.shape, core.segment_lines.shape
-        ((1, 1, 1, 4, 12), (1, 1, 13, 12))
+        ((1, 1, 1, 4, 12), (1, 1, 21, 12))
     """
     # at least two paths on the innermost axis, so that numpy adds every other axis in index
     # order (see seq_sum): one path gives the same bits as each path of many
@@ -515,7 +518,8 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
     book = np.zeros((5, H, S, P))  # customers, seats, new, churned, billings
     vendor_b = np.zeros((H, P))
     ev = np.zeros((len(EVENTS), H, S, P)) if events else None
-    accrued = np.zeros((H, 1, S, P))  # revenue recognised before it is billed (financing)
+    accrued = np.zeros((H, 2, S, P))  # revenue recognised before it is billed (financing), and
+    # the financed deployments' billings less their price
     users = _per_segment(U, run.gshare, lay)
     customers_before = _per_segment(N, run.gshare, lay)
     work: dict = {}  # scratch arrays reused every month
@@ -542,7 +546,8 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
            else _fold_book(v[:P_out], inp.book, len(user_inp.segments))
            for k, v in opening.items()},
         events={} if ev is None else {n: out(ev[i]) for i, n in enumerate(EVENTS)},
-        accrued=out(accrued[:, 0]), accrued_opening=np.zeros(P_out))
+        accrued=out(accrued[:, 0]), accrued_opening=np.zeros(P_out),
+        financed_billings=out(accrued[:, 1]))
     if azure_in_use(user_inp):
         _add_azure(core, user_inp, _fold_book(customers_before.T[:P_out], inp.book,
                                               len(user_inp.segments)), detail)
@@ -627,6 +632,7 @@ def _month(m: int, inp: Inputs, run: _Run, N, U, C, U_ref, since, A, joiners, us
         ach = ach + d["ach_fee_rate"] * inst  # the rate alone: the cap is the charge's
         financed = {"financing_interest": interest, "financing_write_offs": off}
         accrued[0] = serv_rev - joined * d["onb_billed"] + interest - inst
+        accrued[1] = inst - (serv_rev - joined * d["onb_billed"])  # billed unlike services
     lines = {"support_plans": sup_rev, "services": serv_rev, **financed, **cost_of_service(
         d, users, users_before, joined, churned_seats, billed, charges, ach,
         rev_k.sum(axis=1), sup_rev)}

@@ -232,6 +232,36 @@ class Result:
         """The scenario's currency code."""
         return self.scenario.currency
 
+    def azure(self) -> pd.DataFrame:
+        """Azure consumption by segment and month (rows ``(segment, month)``; the mean over
+        paths): what the customers were charged for their usage (``charged``), invoiced after
+        the month (``billed``), paid (``collected``), and the credit exposure (``exposure``:
+        usage not yet collected plus the next month's) in total and per customer. Empty
+        without Azure.
+
+        Example:
+            >>> from cspmodel.io import load_scenario
+            >>> r = simulate(load_scenario("scenarios/msp_managing_azure.yaml"))
+            >>> list(r.azure().columns)
+            ['charged', 'billed', 'collected', 'exposure', 'exposure_per_customer']
+        """
+        columns = ["charged", "billed", "collected", "exposure", "exposure_per_customer"]
+        assert self._core is not None and self._inputs is not None
+        az = self._core.azure
+        if not az:
+            return pd.DataFrame(columns=columns, index=pd.MultiIndex.from_arrays(
+                [[], []], names=["segment", "month"]))
+        customers = self._core.customers.mean(axis=0)
+        data = {k: az[k].mean(axis=0) for k in ("charged", "billed", "cash", "exposure")}
+        with np.errstate(divide="ignore", invalid="ignore"):
+            data["per"] = np.where(customers > 0, data["exposure"] / customers, 0.0)
+        segments = self._inputs.segments
+        index = pd.MultiIndex.from_product([segments, self.monthly.index],
+                                           names=["segment", "month"])
+        return pd.DataFrame({c: data[k].ravel() for c, k in zip(
+            columns, ("charged", "billed", "cash", "exposure", "per"), strict=True)},
+            index=index)
+
     def lines(self) -> pd.DataFrame:
         """Monthly amounts by ledger line (months x lines), for waterfalls and tables."""
         return self.ledger.pivot_table(index="month", columns="line", values="amount",

@@ -36,6 +36,7 @@ from .drivers import (  # noqa: F401 - the map from a scenario key to the engine
     _parts,
     _targets,
     apply_values,
+    azure_draws,
     draw,
     drawn_inputs,
     uncertain_fields,
@@ -109,7 +110,9 @@ def _run_group(scenario: Scenario, values: dict[str, np.ndarray], paths: int | N
     drawn = draw(scenario, paths, seed)
     rep = {k: np.tile(v, n) for k, v in drawn.items()}
     rep.update({k: np.repeat(np.asarray(v, float), paths) for k, v in values.items()})
-    res = _result_from_inputs(apply_values(inp, rep)).paths
+    inp = apply_values(inp, rep)
+    inp.azure_z = azure_draws(inp, paths, seed, n)
+    res = _result_from_inputs(inp).paths
     res["point"] = np.repeat(np.arange(n), paths)
     return res.groupby("point").mean().reset_index(drop=True)
 

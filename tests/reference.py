@@ -71,6 +71,8 @@ MONTHLY_COLUMNS = (
     "prepaid_costs",
     "bad_debt",
     "vendor_billings",
+    "accrued_revenue",
+    "credit_exposure",
 )
 METRIC_NAMES = (
     "npv",
@@ -273,6 +275,47 @@ def schedule_payment(
         payments[first + 1] += amount * frac
 
 
+def financing_schedule(annual_rate: float, months: int) -> tuple[float, list[float]]:
+    """Section 9: the installment per unit of price of an annuity due (first installment in
+    the deployment month) and the principal outstanding after each installment."""
+    i = annual_rate / 12.0
+    if i == 0.0:
+        payment = 1.0 / months
+    else:
+        payment = i * (1.0 + i) ** (months - 1) / ((1.0 + i) ** months - 1.0)
+    after = []
+    principal = 1.0
+    for k in range(months):
+        if k > 0:
+            principal += principal * i  # a month's interest, paid with installment k
+        principal -= payment
+        after.append(principal)
+    return payment, after
+
+
+def azure_month(seg: Segment, customers: float, m: int, start: dt.date, pec_rate: float,
+                passed_on: float, margin: float) -> dict[str, float]:
+    """Section 9: a segment's Azure usage in month ``m`` (``m = -1``: the month before the
+    start) and its ledger amounts, at retail pay-as-you-go prices."""
+    a = seg.azure
+    calendar = (start.month - 1 + m) % 12
+    level = customers * a.consumption_per_customer_month * (1.0 + a.growth_annual) ** (m / 12)
+    usage = level * a.seasonality[calendar]
+    payg = usage * (1.0 - a.reserved_share)
+    reserved = usage * a.reserved_share
+    spend = payg + reserved * (1.0 - a.reservation_discount)
+    price = (1.0 - a.reserved_share * a.reservation_discount) * (
+        1.0 + a.markup_vs_retail + a.management_fee_share)
+    return {
+        "azure_consumption": spend * (1.0 + a.markup_vs_retail),
+        "azure_management_fees": spend * a.management_fee_share,
+        "azure_cost": payg * (1.0 + margin),
+        "azure_reservations": reserved * (1.0 - a.reservation_discount) * (1.0 + margin),
+        "azure_pec": -payg * a.pec_eligible_share * pec_rate * passed_on,
+        "budget": level * price,
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # Cohorts (section 1)
 # --------------------------------------------------------------------------------------------
@@ -297,6 +340,7 @@ class Cohort:
     products: list | None = None  # an opening-book subscription: [(its product, 1.0)]
     support: bool = True  # its seats take the segment's support plan (not an add-on's)
     origin: str | None = None  # an opening-book extended service cohort: the term it lapsed from
+    loans: list = field(default_factory=list)  # section 9: financed deployments, [customers, age]
 
     @property
     def commitment(self) -> int:
@@ -438,6 +482,7 @@ class _CommissionEvents:
     annual_adds_12: float = 0.0  # the same additions booked for 12 months (prorate: false)
     support: float = 0.0  # support billings
     services: float = 0.0  # services billings
+    services_invoice: float = 0.0  # services invoiced: financed deployments in installments
     first_resale_invoice: float = 0.0  # joiners' first invoice: M, B one month, U the term
     first_resale_booking: float = 0.0  # joiners' booking: M one month, B and U the term
     first_support: float = 0.0  # joiners' first month of support
@@ -448,7 +493,7 @@ class _CommissionEvents:
         if product_class == "resale":
             adds = self.upfront_adds_r if prorate else self.upfront_adds_12
             return self.invoice_resale + adds
-        return self.support if product_class == "support_plans" else self.services
+        return self.support if product_class == "support_plans" else self.services_invoice
 
     def booked(self, product_class: str, prorate: bool) -> float:
         """Booking amount of a class (section 6a, ``booking``)."""
@@ -784,6 +829,27 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
     dso_days = float(s.billing.dso_days)
     dpo_days = float(channel.payment_days)
     tiers_sold = {seg.support_tier for seg in s.segments}
+
+    # section 9: Azure, billed in arrears; the usage of the month before the start is billed
+    # in month 0 (the book at the start); the vendor bills it then too
+    pec_passed_on = channel.indirect.pec_passed_on if indirect else 1.0
+    azure_margin = channel.indirect.azure_margin if indirect else 0.0
+    azure: dict[str, dict] = {}
+    for seg in s.segments:
+        if seg.azure.consumption_per_customer_month == 0:
+            continue
+        n0 = sum(c.customers for c in cohorts[seg.name])
+        before = azure_month(seg, n0, -1, start, s.channel.pec_rate, pec_passed_on,
+                             azure_margin)
+        azure[seg.name] = {
+            "to_bill": before["azure_consumption"] + before["azure_management_fees"],
+            "vendor_to_bill": before["azure_cost"] + before["azure_reservations"]
+            + before["azure_pec"],
+            "period": 0.0, "charged": [], "billed": [], "cash": [0.0] * horizon,
+            "unbilled_end": [],
+        }
+        azure[seg.name]["unbilled"] = azure[seg.name]["to_bill"]
+    accrued_end = [0.0] * horizon
     # 6a: what each segment invoices, books and starts with new customers, month by month,
     # for the commission plans (applied after the loop, once the month's lines are known)
     events = {seg.name: [_CommissionEvents() for _ in range(horizon)] for seg in s.segments}
@@ -815,6 +881,18 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
             seat_changes = 0.0  # users added + removed + churned + joining (section 6)
             seg_charges = 0.0  # charges (invoices) of the segment's cohorts this month
             ev = events[name][m]
+
+            # section 9: every financed vintage ages a month; one past its last installment
+            # is repaid
+            fin = seg.financing
+            fin_price = (services.onboarding_price_per_customer
+                         + spc * services.deployment_price_per_seat)
+            fin_pay, fin_after = financing_schedule(fin.annual_rate, fin.months)
+            written_off = 0.0
+            for cohort in cohorts[name]:
+                for loan in cohort.loans:
+                    loan[1] += 1
+                cohort.loans = [loan for loan in cohort.loans if loan[1] < fin.months]
 
             # extended service cohort first: its month's churn before this month's lapses
             order = sorted(cohorts[name], key=lambda c: c.term != "extended_service")
@@ -849,6 +927,9 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                             else 1.0 - (1.0 - seg.churn_annual) ** (cohort.commitment / 12.0))
                     churned_customers = cohort.customers * rate
                     churned_seats = cohort.seats * rate
+                    for loan in cohort.loans:  # a leaver writes off what it still owes
+                        written_off += loan[0] * rate * fin_price * fin_after[loan[1] - 1]
+                        loan[0] *= 1.0 - rate
                     cohort.customers -= churned_customers
                     cohort.seats -= churned_seats
                     cohort.committed = cohort.seats
@@ -872,6 +953,9 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                             happened[id(est)] = (0.0, 0.0, 0.0, True, True, 0.0)
                         moved_n = cohort.customers * seg.lapse_share
                         moved_s = cohort.seats * seg.lapse_share
+                        for loan in cohort.loans:  # a lapsed customer keeps paying
+                            est.loans.append([loan[0] * seg.lapse_share, loan[1]])
+                            loan[0] *= 1.0 - seg.lapse_share
                         cohort.customers -= moved_n
                         cohort.seats -= moved_s
                         cohort.committed = cohort.seats
@@ -887,6 +971,8 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 else:
                     joining = 0.0
                 cohort.customers += joining
+                if joining and fin.share:
+                    cohort.loans.append([joining * fin.share, 0])
                 cohort.seats += joining * spc
                 cohort.committed += joining * spc
                 if renews:  # the new term's running maximum starts from its users
@@ -996,7 +1082,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 services_bill = joining * (
                     services.onboarding_price_per_customer
                     + spc * services.deployment_price_per_seat
-                )
+                ) * (1.0 - fin.share)  # the financed share is billed in installments
                 seg_support_revenue += support_bill
                 cohort_billings = cohort_licence_billings + support_bill + services_bill
                 seg_billings += cohort_billings
@@ -1024,6 +1110,26 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 book.post(m, name, ALL, "card_processing", card_fee)
                 book.post(m, name, ALL, "ach_fees", ach_fee)
 
+            # ---- 9: installments of financed deployments, billed with the month's charges ----
+            installments = interest = outstanding = 0.0
+            for cohort in cohorts[name]:
+                for customers_, age in cohort.loans:
+                    installments += customers_ * fin_price * fin_pay
+                    if age > 0:
+                        interest += customers_ * fin_price * fin.annual_rate / 12.0 * fin_after[
+                            age - 1]
+                    outstanding += customers_ * fin_price * fin_after[age]
+            if fin.share:
+                book.post(m, name, ALL, "financing_interest", interest)
+                book.post(m, name, ALL, "financing_write_offs", written_off)
+                seg_billings += installments
+                # the debit fee of an installment: the rate alone (the cap is the charge's)
+                book.post(m, name, ALL, "card_processing",
+                          seg.payment_mix["card"] * costs.card_fee_rate * installments)
+                book.post(m, name, ALL, "ach_fees",
+                          seg.payment_mix["ach"] * costs.ach_fee_rate * installments)
+            accrued_end[m] += outstanding
+
             # ---- segment-level lines -------------------------------------------------------
             seats = sum(c.seats for c in cohorts[name])
             customers = sum(c.customers for c in cohorts[name])
@@ -1039,6 +1145,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
             # and deployment), the only services a new customer is billed.
             ev.support = seg_support_revenue
             ev.services = services_revenue
+            ev.services_invoice = services_revenue * (1.0 - fin.share) + installments
             ev.first_support = joining_total * spc * tier.price_per_seat_month
             ev.first_services = services_revenue
 
@@ -1094,6 +1201,39 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
             )
             seg_bad_debt = costs.bad_debt_rate * seg_billings
             book.post(m, name, ALL, "bad_debt", seg_bad_debt)
+
+            # ---- 9: Azure consumption of the month's customers, invoiced next month --------
+            if name in azure:
+                az = azure[name]
+                usage = azure_month(seg, customers, m, start, s.channel.pec_rate, pec_passed_on,
+                                    azure_margin)
+                for line_name in ("azure_consumption", "azure_management_fees", "azure_cost",
+                                  "azure_reservations", "azure_pec"):
+                    book.post(m, name, ALL, line_name, usage[line_name])
+                charged = usage["azure_consumption"] + usage["azure_management_fees"]
+                bill = az["to_bill"]  # last month's usage (or budget and true-up)
+                if seg.azure.smoothing_months:
+                    az["period"] += charged - usage["budget"]
+                    az["to_bill"] = usage["budget"]
+                    if (m + 1) % seg.azure.smoothing_months == 0:  # the period's true-up
+                        az["to_bill"] += az["period"]
+                        az["period"] = 0.0
+                else:
+                    az["to_bill"] = charged
+                az_bad = bill * seg.azure.bad_debt_rate
+                book.post(m, name, ALL, "azure_bad_debt", az_bad)
+                billings[m] += bill
+                bad_debt_total[m] += az_bad
+                schedule_payment(cash_in, m, bill - az_bad, seg.azure.payment_days)
+                schedule_payment(az["cash"], m, bill - az_bad, seg.azure.payment_days)
+                vendor_billings[m] += az["vendor_to_bill"]
+                az["vendor_to_bill"] = (usage["azure_cost"] + usage["azure_reservations"]
+                                        + usage["azure_pec"])
+                az["charged"].append(charged)
+                az["billed"].append(bill - az_bad)  # collectible
+                az["unbilled_end"].append(az["unbilled"] + charged - bill)
+                az["unbilled"] = az["unbilled_end"][-1]
+                accrued_end[m] += az["unbilled"]
 
             # 7: cash in of the segment's billings, net of bad debt
             collectible = seg_billings * (1.0 - costs.bad_debt_rate)
@@ -1164,6 +1304,14 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
         if stmt != "revenue" and line not in VENDOR_SETTLED_LINES and line not in NON_CASH_LINES:
             paid_now[month] += amount
 
+    # 9: credit exposure: Azure usage not yet collected, plus the next month's usage
+    exposure = [0.0] * horizon
+    for az in azure.values():
+        owed = 0.0
+        for m in range(horizon):
+            owed += az["billed"][m] - az["cash"][m]
+            following = az["charged"][min(m + 1, horizon - 1)]
+            exposure[m] += az["unbilled_end"][m] + owed + following
     monthly: list[dict[str, float]] = []
     cumulative_cash = 0.0
     cum_collectible = 0.0
@@ -1203,6 +1351,8 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 "prepaid_costs": prepaid_end[m],
                 "bad_debt": bad_debt_total[m],
                 "vendor_billings": vendor_billings[m],
+                "accrued_revenue": accrued_end[m],
+                "credit_exposure": exposure[m],
                 # extra columns used by the metrics
                 "new_customers": new_customers[m],
             }

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ("customers", "seats", "billings", "revenue", "cost_of_sales", "gross_profit",
            "operating_costs", "operating_profit", "cash_in", "cash_out", "net_cash",
            "cumulative_cash", "deferred_revenue", "receivables", "payables", "prepaid_costs",
-           "bad_debt", "vendor_billings")
+           "bad_debt", "vendor_billings", "accrued_revenue", "credit_exposure")
 METRICS = ("npv", "break_even_month", "cash_trough", "ending_mrr", "ending_arr",
            "net_revenue_retention", "cac_payback_months", "ltv_to_cac", "gross_margin",
            "operating_margin")
@@ -106,6 +106,25 @@ def scenarios(draw: Any, with_plans: bool | None = None) -> cspmodel.Scenario:
             "markup_vs_list": draw(st.sampled_from([-0.05, 0.0, 0.1])),
             "lapse_share": draw(st.sampled_from([0.0, 0.0, 0.25, 1.0])),
         }
+        if draw(st.booleans()):  # Azure consumption (issue "New revenue streams")
+            seg["azure"] = {
+                "consumption_per_customer_month": draw(st.sampled_from([100.0, 5000.0])),
+                "growth_annual": draw(st.sampled_from([-0.2, 0.0, 0.3])),
+                "seasonality": draw(st.sampled_from([[1.0] * 12, [0.7] * 6 + [1.3] * 6,
+                                                     [2.0] + [1.0] * 10 + [0.0]])),
+                "pec_eligible_share": draw(st.sampled_from([0.0, 0.6, 1.0])),
+                "reserved_share": draw(st.sampled_from([0.0, 0.4])),
+                "reservation_discount": draw(st.sampled_from([0.0, 0.4, 0.72])),
+                "markup_vs_retail": draw(st.sampled_from([-0.05, 0.0, 0.08])),
+                "management_fee_share": draw(st.sampled_from([0.0, 0.12])),
+                "smoothing_months": draw(st.sampled_from([0, 0, 2, 3, 12])),
+                "payment_days": draw(st.sampled_from([0, 30, 45])),
+                "bad_debt_rate": draw(st.sampled_from([0.0, 0.03])),
+            }
+        if tiers[seg["support_tier"]]["price_per_seat_month"] > 0 and draw(st.booleans()):
+            seg["financing"] = {"share": draw(st.sampled_from([0.5, 1.0])),
+                                "months": draw(st.sampled_from([1, 6, 12, 24])),
+                                "annual_rate": draw(st.sampled_from([0.0, 0.09]))}
         if draw(st.booleans()):
             seg["addons"] = {draw(st.sampled_from(ADDONS)): draw(st.sampled_from([0.2, 1.0]))}
         elif set(products) <= TRIENNIAL_PRODUCTS and draw(st.booleans()):
@@ -120,7 +139,9 @@ def scenarios(draw: Any, with_plans: bool | None = None) -> cspmodel.Scenario:
         "discount_rate_annual": draw(st.sampled_from([0.0, 0.1])),
         "channel": {"model": model, "dpo_days": draw(st.sampled_from([None, 0, 45])),
                     "indirect": {"distributor_fee_per_month": 100.0,
-                                 "escalation_fee_per_ticket": 20.0}},
+                                 "escalation_fee_per_ticket": 20.0,
+                                 "pec_passed_on": draw(st.sampled_from([1.0, 0.7])),
+                                 "azure_margin": draw(st.sampled_from([0.0, 0.03]))}},
         "segments": segments,
         "support": {"tiers": tiers,
                     "vendor_plan": "advanced_support_for_partners" if model == "direct"
@@ -128,6 +149,8 @@ def scenarios(draw: Any, with_plans: bool | None = None) -> cspmodel.Scenario:
         "billing": {"dso_days": draw(st.sampled_from([0, 15, 30, 75]))},
         "products": [{"id": "m365_business_premium", "price_changes": [
             {"effective": "2026-03-01", "list_price_per_seat_month": 24.0}]}],
+        "services": {"onboarding_price_per_customer": draw(st.sampled_from([0.0, 3000.0])),
+                     "deployment_price_per_seat": draw(st.sampled_from([0.0, 40.0]))},
     }
     if draw(st.booleans()):
         data["opening_book"] = {"subscriptions": draw(book(
