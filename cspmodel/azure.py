@@ -1,4 +1,4 @@
-"""Azure consumption under CSP (``docs/engine.md`` section 9).
+"""Azure consumption under CSP (``docs/engine.md`` section 11).
 
 The partner resells Azure at Microsoft's retail price and earns its margin through the
 partner-earned credit (PEC): 15% of the eligible consumption it manages through an admin

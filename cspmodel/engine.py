@@ -556,7 +556,7 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
 
 def _add_azure(core: CoreOutput, inp: Inputs, customers_before: np.ndarray,
                detail: bool) -> None:
-    """Section 9: Azure consumption, from the run's customers, into the ledger and balances."""
+    """Section 11: Azure consumption, from the run's customers, into the ledger and balances."""
     az = run_azure(inp, core.customers, customers_before)
     for name in ("azure_consumption", "azure_management_fees", "azure_cost",
                  "azure_reservations", "azure_pec", "azure_bad_debt"):
@@ -621,7 +621,7 @@ def _month(m: int, inp: Inputs, run: _Run, N, U, C, U_ref, since, A, joiners, us
     serv_rev = joined * d["onb_price"]
     billed = lic_bill + sup_rev + joined * d["onb_billed"]
     financed = {}
-    if run.fin is not None:  # installments ride on the customer's charges (docs/engine.md 9)
+    if run.fin is not None:  # installments ride on the customer's charges (docs/engine.md 11)
         f = run.fin
         joins = joiners[None] * run.gshare * d["financing_share"][None] * f["joins"][:, None,
                                                                                     None]

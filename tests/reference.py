@@ -276,7 +276,7 @@ def schedule_payment(
 
 
 def financing_schedule(annual_rate: float, months: int) -> tuple[float, list[float]]:
-    """Section 9: the installment per unit of price of an annuity due (first installment in
+    """Section 11: the installment per unit of price of an annuity due (first installment in
     the deployment month) and the principal outstanding after each installment."""
     i = annual_rate / 12.0
     if i == 0.0:
@@ -295,7 +295,7 @@ def financing_schedule(annual_rate: float, months: int) -> tuple[float, list[flo
 
 def azure_month(seg: Segment, customers: float, m: int, start: dt.date, pec_rate: float,
                 passed_on: float, margin: float) -> dict[str, float]:
-    """Section 9: a segment's Azure usage in month ``m`` (``m = -1``: the month before the
+    """Section 11: a segment's Azure usage in month ``m`` (``m = -1``: the month before the
     start) and its ledger amounts, at retail pay-as-you-go prices."""
     a = seg.azure
     calendar = (start.month - 1 + m) % 12
@@ -340,7 +340,7 @@ class Cohort:
     products: list | None = None  # an opening-book subscription: [(its product, 1.0)]
     support: bool = True  # its seats take the segment's support plan (not an add-on's)
     origin: str | None = None  # an opening-book extended service cohort: the term it lapsed from
-    loans: list = field(default_factory=list)  # section 9: financed deployments, [customers, age]
+    loans: list = field(default_factory=list)  # section 11: financed deployments, [customers, age]
 
     @property
     def commitment(self) -> int:
@@ -830,7 +830,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
     dpo_days = float(channel.payment_days)
     tiers_sold = {seg.support_tier for seg in s.segments}
 
-    # section 9: Azure, billed in arrears; the usage of the month before the start is billed
+    # section 11: Azure, billed in arrears; the usage of the month before the start is billed
     # in month 0 (the book at the start); the vendor bills it then too
     pec_passed_on = channel.indirect.pec_passed_on if indirect else 1.0
     azure_margin = channel.indirect.azure_margin if indirect else 0.0
@@ -882,7 +882,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
             seg_charges = 0.0  # charges (invoices) of the segment's cohorts this month
             ev = events[name][m]
 
-            # section 9: every financed vintage ages a month; one past its last installment
+            # section 11: every financed vintage ages a month; one past its last installment
             # is repaid
             fin = seg.financing
             fin_price = (services.onboarding_price_per_customer
@@ -1110,7 +1110,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
                 book.post(m, name, ALL, "card_processing", card_fee)
                 book.post(m, name, ALL, "ach_fees", ach_fee)
 
-            # ---- 9: installments of financed deployments, billed with the month's charges ----
+            # ---- 11: installments of financed deployments, billed with the month's charges ----
             installments = interest = outstanding = 0.0
             for cohort in cohorts[name]:
                 for customers_, age in cohort.loans:
@@ -1202,7 +1202,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
             seg_bad_debt = costs.bad_debt_rate * seg_billings
             book.post(m, name, ALL, "bad_debt", seg_bad_debt)
 
-            # ---- 9: Azure consumption of the month's customers, invoiced next month --------
+            # ---- 11: Azure consumption of the month's customers, invoiced next month --------
             if name in azure:
                 az = azure[name]
                 usage = azure_month(seg, customers, m, start, s.channel.pec_rate, pec_passed_on,
@@ -1304,7 +1304,7 @@ def _run(scenario: Scenario, stop_new_from: int | None = None) -> ReferenceResul
         if stmt != "revenue" and line not in VENDOR_SETTLED_LINES and line not in NON_CASH_LINES:
             paid_now[month] += amount
 
-    # 9: credit exposure: Azure usage not yet collected, plus the next month's usage
+    # 11: credit exposure: Azure usage not yet collected, plus the next month's usage
     exposure = [0.0] * horizon
     for az in azure.values():
         owed = 0.0
