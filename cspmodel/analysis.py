@@ -227,7 +227,7 @@ def crossover_scan(scenario: Scenario, seats: list[float] | None = None,
     for n in grid:
         book = scaled(scenario, float(n))
         res = {m: simulate(as_channel(book, m)) for m in ("indirect", "direct")}
-        lic = res["direct"].monthly["license_resale"].iloc[:12].sum()
+        lic = res["direct"].monthly["csp_billed_revenue"].iloc[:12].sum()
         rows.append({"seats": float(n), "indirect": float(res["indirect"].summary[metric]),
                      "direct": float(res["direct"].summary[metric]),
                      "direct_advantage": float(res["direct"].summary[metric]
@@ -290,7 +290,7 @@ def threshold_seats(scenario: Scenario) -> float:
     """
     res = simulate(scenario)
     months = min(12, scenario.horizon_months)
-    lic = float(res.monthly["license_resale"].iloc[:months].sum()) * 12.0 / months
+    lic = float(res.monthly["csp_billed_revenue"].iloc[:months].sum()) * 12.0 / months
     if lic <= 0:
         return float("nan")
     return starting_seats(scenario) * direct_bill_threshold(scenario) / lic

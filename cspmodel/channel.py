@@ -58,7 +58,8 @@ class ThresholdCheck:
 
 
 def check_threshold(licence_revenue: np.ndarray, need: np.ndarray) -> ThresholdCheck:
-    """Check trailing-12-month licence revenue against ``need`` (the threshold month by month).
+    """Check trailing-12-month CSP billed revenue (licences and Azure) against ``need`` (the
+    threshold month by month).
 
     Example (a launch that crosses the threshold only in its second year is below from the
     first check):
@@ -103,7 +104,7 @@ def direct_bill_need(scenario: Scenario) -> np.ndarray:
 
 def direct_bill_open(scenario: Scenario, licence_revenue: np.ndarray) -> bool:
     """Whether Microsoft would admit and keep the book as a direct-bill partner: its
-    trailing-12-month licence billings meet the threshold in every month checked.
+    trailing-12-month CSP billings (licences and Azure) meet the threshold in every month checked.
 
     Example:
         >>> from cspmodel.io import load_scenario_text

@@ -4,7 +4,10 @@ report page, the slides, the deck, the workbook, the explorer and ``cspmodel run
 
 The questions: is direct bill open to me, and would it pay (eligibility first: a book below
 Microsoft's threshold is never told to go direct); annual or monthly terms; what the support
-plan should cost; where the money goes; how much funding the plan needs and when it pays back.
+plan should cost; where the money goes; where the scenario has them, how much of the margin is
+Azure's partner-earned credit and what the partner could lose if customers stopped paying, and
+what financing the deployments does to cash; how much funding the plan needs and when it pays
+back.
 
 Example:
     >>> import cspmodel
@@ -80,10 +83,12 @@ def executive_summary(scenario: Scenario, result: Result | None = None,
     terms, act_terms = _terms(scenario, result, analysis)
     support, act_support = _support(scenario, result, analysis, target_margin)
     costs = _costs(result, analysis)
+    streams, act_streams = _new_streams(scenario, result)
     cash, act_cash = _cash(scenario, result)
-    actions = [a for a in (act_direct, act_terms, act_support, act_cash) if a]
+    actions = [a for a in (act_direct, act_terms, act_support, *act_streams, act_cash) if a]
     return ExecutiveSummary(scenario.name, scenario.currency, scenario.horizon_months,
-                            (direct, terms, support, costs, cash), " ".join(actions), eligible)
+                            (direct, terms, support, costs, *streams, cash), " ".join(actions),
+                            eligible)
 
 
 def _money(x: float, cur: str) -> str:
@@ -103,7 +108,7 @@ def _direct(scenario: Scenario, result: Result, analysis) -> tuple[Answer, bool,
     both = analysis.both_channels(scenario)
     gain = float(both["direct"].summary["operating_profit"]
                  - both["indirect"].summary["operating_profit"])
-    lic = both["direct"].monthly["license_resale"].to_numpy()
+    lic = both["direct"].monthly["csp_billed_revenue"].to_numpy()  # licences and Azure
     need = direct_bill_need(scenario)
     check = check_threshold(lic, need)
     question = "Is direct bill open to me, and would it pay?"
@@ -200,6 +205,75 @@ def _costs(result: Result, analysis) -> Answer:  # noqa: ANN001
              for label, row in top.iterrows()]
     answer = "The three largest costs are " + ", ".join(parts) + "."
     return Answer("costs", "Where does the money go?", answer, float(top["amount"].sum()))
+
+
+def _new_streams(scenario: Scenario, result: Result) -> tuple[list[Answer], list[str]]:
+    """The Azure and financing answers, where the scenario has them."""
+    from . import azure_analysis
+
+    answers, actions = [], []
+    if azure_analysis.has_azure(scenario):
+        answer, act = _azure(scenario, result, azure_analysis)
+        answers.append(answer)
+        actions.append(act)
+    if azure_analysis.has_financing(scenario):
+        answer, act = _financing(scenario, azure_analysis)
+        answers.append(answer)
+        actions.append(act)
+    return answers, actions
+
+
+def _azure(scenario: Scenario, result: Result, azure_analysis) -> tuple[Answer, str]:  # noqa: ANN001
+    """The PEC's part of the margin, and the credit exposure against the margin it buys."""
+    cur, H = scenario.currency, scenario.horizon_months
+    m = azure_analysis.azure_margins(result).loc["all"]
+    exposure = azure_analysis.credit_exposure_table(result)
+    top = exposure.drop(index="all")["worst"].astype(float).idxmax()
+    worst = exposure.loc["all"]
+    pec_share = float(m["pec_share_of_gross_profit"])
+    answer = (f"Azure earns {_money(m['margin'], cur)} over {H} months "
+              f"({fmt_percent(m['margin_share'], 0)} of its revenue); "
+              f"{_money(m['pec'], cur)} of it is the partner-earned credit, "
+              f"{fmt_percent(pec_share, 0)} of the gross profit: without the admin relationship "
+              f"the Azure margin would be {_money(m['margin_without_pec'], cur)}. Billed after "
+              f"the month, Azure puts up to {_money(worst['worst'], cur)} at risk if customers "
+              f"stopped paying (in {worst['month']}: usage not yet collected plus the next "
+              f"month; {_money(exposure.loc[top, 'per_customer'], cur)} a customer in {top}), "
+              f"{float(worst['exposure_to_margin']):.1f} years of the Azure margin.")
+    act = (f"Keep the admin relationship on every managed subscription (the credit is "
+           f"{fmt_percent(pec_share, 0)} of gross profit) and cap the credit exposure "
+           f"({_money(worst['worst'], cur)} at its peak) with billing alerts and credit limits."
+           if pec_share >= 0.1 else
+           f"Cap the Azure credit exposure ({_money(worst['worst'], cur)} at its peak) with "
+           "billing alerts and credit limits.")
+    question = ("How much of my margin is Azure's partner-earned credit, and what could I lose "
+                "if customers stopped paying?")
+    return Answer("azure", question, answer, float(m["pec"])), act
+
+
+def _financing(scenario: Scenario, azure_analysis) -> tuple[Answer, str]:  # noqa: ANN001
+    """What financing the deployments does to profit, cash and the funding needed."""
+    cur, H = scenario.currency, scenario.horizon_months
+    t = azure_analysis.financing_effect(scenario)
+    d = t["difference"]
+    terms = sorted({(seg.financing.months, seg.financing.annual_rate)
+                    for seg in scenario.segments if seg.financing.share})
+    how = ", ".join(f"over {n} months at {fmt_percent(r, 1)}" for n, r in terms)
+    profit = float(d["operating_profit"])
+    interest = _money(t.loc["interest", "financed"], cur)
+    answer = (f"Financing the deployments ({how}) earns {interest} of interest and writes off "
+              f"{_money(t.loc['written_off', 'financed'], cur)} "
+              f"from customers who leave early: operating profit "
+              f"{'+' if profit >= 0 else '-'}{_money(abs(profit), cur)} over {H} months. The "
+              f"partner carries the price: cash at the end is "
+              f"{_money(abs(float(d['ending_cash'])), cur)} "
+              f"{'lower' if d['ending_cash'] < 0 else 'higher'}, and the funding needed goes "
+              f"from {_money(-t.loc['cash_trough', 'paid_upfront'], cur)} to "
+              f"{_money(-t.loc['cash_trough', 'financed'], cur)}.")
+    act = (f"Fund the financed deployments: they add {_money(-float(d['cash_trough']), cur)} to "
+           "the funding needed." if d["cash_trough"] < 0 else "")
+    return Answer("financing", "What does financing the deployments do to cash and profit?",
+                  answer, float(d["ending_cash"])), act
 
 
 def _cash(scenario: Scenario, result: Result) -> tuple[Answer, str]:

@@ -246,7 +246,8 @@ def _channels_title(results: Mapping[str, Result]) -> str:
         direct = results["direct"]
         diff = (direct.summary["operating_profit"]
                 - results["indirect"].summary["operating_profit"])
-        if not direct_bill_open(direct.scenario, direct.monthly["license_resale"].to_numpy()):
+        if not direct_bill_open(direct.scenario,
+                                direct.monthly["csp_billed_revenue"].to_numpy()):
             return ("Direct bill is not open to this book: it bills less than Microsoft's "
                     "threshold")
         better = "direct" if diff > 0 else "indirect"

@@ -48,7 +48,7 @@ MONTHLY_COLUMNS = (
     "license_resale", "support_plans", "services", "cost_of_sales", "gross_profit",
     "operating_costs", "operating_profit", "cash_in", "cash_out", "net_cash", "cumulative_cash",
     "deferred_revenue", "receivables", "payables", "prepaid_costs", "vendor_billings",
-    "bad_debt", "mrr", "accrued_revenue", "credit_exposure",
+    "bad_debt", "mrr", "accrued_revenue", "credit_exposure", "csp_billed_revenue",
 )
 OPENING_COLUMNS = ("deferred_revenue", "prepaid_costs", "receivables", "payables")
 SUMMARY_KEYS = (
@@ -84,6 +84,8 @@ def statements(core: CoreOutput, lines: dict[str, np.ndarray] | None = None
     st["operating_profit"] = st["gross_profit"] - st["operating_costs"]
     for name in ("license_resale", "support_plans", "services", "bad_debt"):
         st[name] = lines[name]
+    # what Microsoft's programme thresholds count: CSP billed revenue, licences and Azure
+    st["csp_billed_revenue"] = lines["license_resale"] + lines["azure_consumption"]
     st["mrr"] = sum(lines[k] for k in RECURRING_LINES)
     st["customers"] = ordered_sum(core.customers, 1)
     st["new_customers"] = ordered_sum(core.new_customers, 1)
@@ -367,7 +369,7 @@ def _warnings(inp: Inputs, st: dict[str, np.ndarray], sc: Scenario) -> list[str]
     out: list[str] = []
     cur = sc.currency
     # Microsoft reassesses the programme thresholds yearly: every trailing 12 months
-    shortfall = threshold_warning(sc, st["license_resale"][0], lambda x: money(x, cur))
+    shortfall = threshold_warning(sc, st["csp_billed_revenue"][0], lambda x: money(x, cur))
     if shortfall:
         out.append(shortfall)
     out.extend(term_minimum_warnings(sc))

@@ -225,3 +225,29 @@ def test_ledger_frame_has_the_azure_lines_per_segment() -> None:
     lines = set(r.ledger["line"])
     assert {"azure_consumption", "azure_cost", "azure_pec"} <= lines
     assert isinstance(r.ledger, pd.DataFrame)
+
+
+def test_azure_counts_toward_microsofts_direct_bill_threshold() -> None:
+    # 50 customers x 50 seats of E3 at 36: 90,000 a month of licences, 1.08M a year; less
+    # seats fall below USD 1M, and Azure consumption (CSP billed revenue too) lifts them over
+    top = "channel: {model: direct}\nsupport: {vendor_plan: advanced_support_for_partners}\n"
+    text = """name: threshold
+horizon_months: 24
+segments:
+- name: A
+  customers_at_start: 40
+  new_customers_per_month: 0
+  churn_annual: 0
+  seats_per_customer: 50
+  seat_growth_annual: 0
+  seat_volatility_annual: 0
+  product_mix: {m365_e3: 1}
+  term_mix: {annual_billed_monthly: 1}
+"""
+    below = cspmodel.simulate(cspmodel.load_scenario_text(text + top))
+    assert below.monthly["csp_billed_revenue"].iloc[:12].sum() < 1_000_000
+    assert any("Direct bill" in w for w in below.warnings)
+    with_azure = cspmodel.simulate(cspmodel.load_scenario_text(
+        text + "  azure: {consumption_per_customer_month: 1000}\n" + top))
+    assert with_azure.monthly["csp_billed_revenue"].iloc[:12].sum() > 1_000_000
+    assert not any("Direct bill" in w for w in with_azure.warnings)

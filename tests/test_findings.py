@@ -14,7 +14,7 @@ from cspmodel.analysis import both_channels, monthly_to_annual
 from cspmodel.channel import trailing_12
 from cspmodel.cli import main
 from cspmodel.findings import executive_summary
-from cspmodel.formatting import fmt_money
+from cspmodel.formatting import fmt_money, fmt_percent
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -25,7 +25,7 @@ def test_a_book_below_the_threshold_is_never_sent_direct(path: Path) -> None:
     scenario = cspmodel.load_scenario(path)
     summary = executive_summary(scenario)
     direct = both_channels(scenario)["direct"]
-    first_year = trailing_12(direct.monthly["license_resale"].to_numpy())[0]
+    first_year = trailing_12(direct.monthly["csp_billed_revenue"].to_numpy())[0]
     if first_year < 1_000_000:
         assert not summary.direct_eligible
         answer = summary.answer("direct").answer
@@ -33,7 +33,28 @@ def test_a_book_below_the_threshold_is_never_sent_direct(path: Path) -> None:
         assert fmt_money(1_000_000 - first_year, "USD") in answer  # what is missing
         assert "Go direct" not in summary.recommendation
         assert "Stay indirect" in summary.recommendation
-    assert [a.key for a in summary.answers] == ["direct", "terms", "support", "costs", "cash"]
+    streams = (["azure"] if any(seg.azure.consumption_per_customer_month
+                                for seg in scenario.segments) else []) + (
+        ["financing"] if any(seg.financing.share for seg in scenario.segments) else [])
+    assert [a.key for a in summary.answers] == ["direct", "terms", "support", "costs",
+                                                *streams, "cash"]
+
+
+def test_the_azure_summary_names_pec_dependence_and_credit_exposure() -> None:
+    scenario = cspmodel.load_scenario(ROOT / "scenarios" / "msp_managing_azure.yaml")
+    result = cspmodel.simulate(scenario)
+    summary = executive_summary(scenario, result)
+    azure = summary.answer("azure").answer
+    from cspmodel.azure_analysis import azure_margins, credit_exposure_table
+
+    m = azure_margins(result).loc["all"]
+    assert "partner-earned credit" in azure and fmt_money(m["pec"], "USD") in azure
+    assert fmt_percent(m["pec_share_of_gross_profit"], 0) + " of the gross profit" in azure
+    worst = credit_exposure_table(result).loc["all", "worst"]
+    assert fmt_money(worst, "USD") + " at risk" in azure
+    assert "admin relationship" in summary.recommendation
+    financing = summary.answer("financing").answer
+    assert "interest" in financing and "funding needed" in financing
 
 
 def test_an_eligible_book_that_gains_is_told_to_go_direct() -> None:

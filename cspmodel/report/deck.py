@@ -178,7 +178,8 @@ def _summary_slide(prs: Any, summary: ExecutiveSummary, title: str, source: str)
                                    Inches(SLIDE_H - 1.5))
     tf = box.text_frame
     tf.word_wrap = True
-    size = 13 if sum(len(a.answer) for a in summary.answers) < 1400 else 11
+    length = sum(len(a.answer) for a in summary.answers)
+    size = 13 if length < 1400 else 11 if length < 2000 else 10
     first = True
     for a in summary.answers:
         p = tf.paragraphs[0] if first else tf.add_paragraph()

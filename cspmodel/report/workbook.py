@@ -250,8 +250,11 @@ def _summary_sheet(ws: Any, runs: list[Any], names: dict[str, tuple[str, str]], 
     ws.append(["Summary", *[r.scenario.name for r in runs]])
     _style_header(ws, 1, len(runs) + 1)
     summaries = [executive_summary(r.scenario, r.result) for r in runs]
-    for i, answer in enumerate(summaries[0].answers):
-        ws.append([answer.question, *[s.answers[i].answer for s in summaries]])
+    keys = list(dict.fromkeys(a.key for s in summaries for a in s.answers))
+    for key in keys:  # a question only some scenarios ask (Azure) is blank for the others
+        question = next(a.question for s in summaries for a in s.answers if a.key == key)
+        ws.append([question, *[next((a.answer for a in s.answers if a.key == key), "")
+                               for s in summaries]])
     ws.append(["Recommendation", *[s.recommendation for s in summaries]])
     for row in ws.iter_rows(min_row=2):
         row[0].font = Font(bold=True)
