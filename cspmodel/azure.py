@@ -63,11 +63,15 @@ def usage(customers: np.ndarray, base: np.ndarray, growth: np.ndarray, season: n
     """
     H = customers.shape[-1]
     months = np.arange(H)
-    level = customers * base[:, :, None] * (1.0 + growth[:, :, None]) ** (months / 12.0)
+    trend = np.exp(np.log1p(growth)[:, :, None] * (months / 12.0))  # (1 + g)^(m / 12)
+    trend *= base[:, :, None]
+    level = customers * trend
     U = level * season[:, (first_month + months) % 12][None]
     if z is not None:
         sigma = np.sqrt(np.log1p(volatility ** 2))[:, :, None]
-        U = U * np.exp(sigma * z - 0.5 * sigma ** 2)
+        noise = sigma * z
+        noise -= 0.5 * sigma ** 2
+        U *= np.exp(noise, out=noise)
     return U, level
 
 
@@ -86,17 +90,17 @@ def azure_lines(U: np.ndarray, *, reserved: np.ndarray, discount: np.ndarray,
         {'azure_consumption': 1050.0, 'azure_management_fees': 100.0, 'azure_cost': 1000.0,
          'azure_reservations': 0.0, 'azure_pec': -150.0}
     """
-    r, d = reserved[:, :, None], discount[:, :, None]
-    spend = U * (1.0 - r * d)
-    payg = U * (1.0 - r)
-    charge = 1.0 + margin[:, :, None]
-    return {
-        "azure_consumption": spend * (1.0 + markup[:, :, None]),
-        "azure_management_fees": spend * fee[:, :, None],
+    spend = 1.0 - reserved * discount  # per unit of usage, (P, S): one product per line
+    payg = 1.0 - reserved
+    charge = 1.0 + margin
+    factors = {
+        "azure_consumption": spend * (1.0 + markup),
+        "azure_management_fees": spend * fee,
         "azure_cost": payg * charge,
-        "azure_reservations": U * r * (1.0 - d) * charge,
-        "azure_pec": -payg * (pec * eligible * passed_on)[:, :, None],
+        "azure_reservations": reserved * (1.0 - discount) * charge,
+        "azure_pec": -payg * (pec * eligible * passed_on),
     }
+    return {name: U * f[:, :, None] for name, f in factors.items()}
 
 
 def billed_in_arrears(charged: np.ndarray, before: np.ndarray, budget: np.ndarray | None,

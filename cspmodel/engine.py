@@ -403,7 +403,7 @@ def _prepare(inp: Inputs, P: int, detail: bool) -> _Run:
         d["seat_growth_annual"], d["seat_volatility_annual"], MAX_COMMITMENT), 2, 1))
     keep = [keep_at_renewal(d["churn_annual"], c) for c in lay.groups]
     fin = None
-    if (d["financing_share"] > 0).any():
+    if (d["financing_share"] > 0).any() and (d["new_customers_per_month"] > 0).any():
         fin = financing_plan(d["financing_annual_rate"], inp.financing_months, lay.groups,
                              lay.extended)
         fin["keep"] = np.stack(keep)
@@ -469,13 +469,15 @@ def cost_of_service(d: dict, users: np.ndarray, users_before: np.ndarray,
 
 
 def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = True,
-             first_month: int = 0, events: bool = False, cash: bool = True) -> CoreOutput:
+             first_month: int = 0, events: bool = False, cash: bool = True,
+             consumption: bool = True) -> CoreOutput:
     """Run every month for every path at once (``docs/engine.md`` sections 1 to 7).
 
     ``join_from`` ``(P,)``: new customers join from that month on; ``first_month`` skips the
     months before it (only for a book empty until then); ``detail`` keeps the ledger per
     segment and product; ``events`` records the cohort events commission plans read; ``cash``
-    settles the cash (:func:`with_cash`).
+    settles the cash (:func:`with_cash`); ``consumption`` adds Azure (section 11; a run that
+    reads only the recurring licence and support lines can leave it out).
 
     Example:
         >>> from cspmodel.io import load_scenario_text
@@ -548,7 +550,7 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
         events={} if ev is None else {n: out(ev[i]) for i, n in enumerate(EVENTS)},
         accrued=out(accrued[:, 0]), accrued_opening=np.zeros(P_out),
         financed_billings=out(accrued[:, 1]))
-    if azure_in_use(user_inp):
+    if consumption and azure_in_use(user_inp):
         _add_azure(core, user_inp, _fold_book(customers_before.T[:P_out], inp.book,
                                               len(user_inp.segments)), detail)
     return with_cash(core, user_inp) if cash else core

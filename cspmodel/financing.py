@@ -90,15 +90,26 @@ def financing_month(F: np.ndarray, joined: np.ndarray, keep: np.ndarray, renews:
     """
     F[:, 1:] = F[:, :-1]
     F[:, 0] = joined
-    F *= alive[None, :, :, None]
-    at = renews[:, :, None, None]
-    leave = np.where(at, F * (1.0 - keep[:, None]), 0.0)
-    F -= leave
-    if lapse is not None and extended is not None:
-        moved = np.where(at & lapsing[:, None, None, None], F * lapse, 0.0)
-        F -= moved
-        F[extended] += moved.sum(axis=0)
-    written_off = (leave * before).sum(axis=(0, 1))
+    if not alive.all():  # a segment repaying over fewer months than the longest
+        F *= alive[None, :, :, None]
+    written_off = np.zeros(F.shape[2:])
+    groups = list(range(F.shape[0]))
+    if extended is not None:  # its month's churn before this month's lapses arrive
+        groups.insert(0, groups.pop(extended))
+    for g in groups:  # only the ages whose cohort renews this month
+        ages = np.nonzero(renews[g])[0]
+        if not len(ages):
+            continue
+        at = slice(1, None) if len(ages) == F.shape[1] - 1 else ages  # every age (monthly)
+        Fg = F[g, at]
+        leave = Fg * (1.0 - keep[g])
+        written_off += (leave * before[at]).sum(axis=0)
+        Fg -= leave
+        if lapse is not None and extended is not None and lapsing[g]:
+            moved = Fg * lapse
+            Fg -= moved
+            F[extended, at] += moved
+        F[g, at] = Fg
     paying = F.sum(axis=0)  # (N, S, P)
     installments = paying.sum(axis=0) * pay
     interest = (paying[1:] * before[1:]).sum(axis=0) * (rate / 12.0)

@@ -528,7 +528,7 @@ def _run_with_joiners(inp: Inputs, window_start: int, detail: bool, events: bool
         return _take(core, slice(0, 1), inp), _take(core, slice(1, 2))
     core = run_core(inp, detail=detail, events=events)
     joiners = run_core(Inputs(**{**inp.__dict__, "drivers": empty}), detail=False,
-                       first_month=window_start, cash=False)
+                       first_month=window_start, cash=False, consumption=False)
     return core, joiners
 
 
