@@ -331,3 +331,92 @@ def save_comparison(table: pd.DataFrame, output_dir: str | os.PathLike[str]) -> 
     """Write a comparison table as ``comparison.csv`` into ``output_dir``."""
     return atomic_write_text(Path(output_dir) / "comparison.csv",
                              table.to_csv(float_format="%.4f"))
+
+
+# --------------------------------------------------------------------------------------------
+# Azure and financed deployments (shown only where the scenario has them)
+# --------------------------------------------------------------------------------------------
+def azure_margin_table(result: Result) -> pd.DataFrame:
+    """The Azure margin by segment with and without the partner-earned credit, readable.
+
+    Example:
+        >>> import cspmodel
+        >>> r = cspmodel.simulate(load("scenarios/msp_managing_azure.yaml"))
+        >>> list(azure_margin_table(r).columns)[:3]
+        ['Revenue', 'Cost before the PEC', 'Partner-earned credit']
+    """
+    from .azure_analysis import azure_margins
+
+    t = azure_margins(result)
+    names = {"revenue": "Revenue", "cost": "Cost before the PEC",
+             "pec": "Partner-earned credit", "bad_debt": "Bad debt", "margin": "Margin",
+             "margin_share": "Margin %", "margin_without_pec": "Margin without the PEC",
+             "pec_share_of_gross_profit": "PEC % of gross profit"}
+    return format_table(t.rename(columns=names), percent=["Margin %", "PEC % of gross profit"])
+
+
+def exposure_table(result: Result) -> pd.DataFrame:
+    """The worst credit exposure of each segment, its month, per customer, against the Azure
+    margin a year, readable.
+
+    Example:
+        >>> import cspmodel
+        >>> r = cspmodel.simulate(load("scenarios/msp_managing_azure.yaml"))
+        >>> exposure_table(r).index[-1]
+        'all'
+    """
+    from .azure_analysis import credit_exposure_table
+
+    t = credit_exposure_table(result)
+    t = t.rename(columns={"worst": "Worst month at risk", "month": "Month",
+                          "per_customer": "Per customer", "margin_per_year": "Azure margin a year",
+                          "exposure_to_margin": "Years of margin at risk"})
+    for col in ("Worst month at risk", "Per customer", "Azure margin a year",
+                "Years of margin at risk"):
+        t[col] = t[col].astype(float)
+    return format_table(t, decimals={"Years of margin at risk": 1})
+
+
+def azure_section(scenario: Scenario, result: Result, summary: Any) -> None:  # noqa: ANN401
+    """Show the Azure part of a report, if the scenario has Azure: the answer, the margin with
+    and without the PEC, the credit exposure against the margin, the reservations' trade-off."""
+    from IPython.display import Markdown, display
+
+    from . import plots
+    from .azure_analysis import has_azure, reservations_vs_payg
+
+    if not has_azure(scenario):
+        return
+    display(Markdown("## Azure: the partner-earned credit and the credit exposure\n\n"
+                     + summary.answer("azure").answer))
+    from .azure_analysis import azure_margins
+
+    plots.azure_margin_and_exposure(azure_margins(result), result)
+    display(azure_margin_table(result))
+    display(exposure_table(result))
+    t = reservations_vs_payg(scenario)
+    display(Markdown(
+        "Reservations against pay-as-you-go over the horizon: the customer spends "
+        f"{fmt_money(-t.loc['difference', 'spend'], scenario.currency)} less, the partner's "
+        f"Azure margin moves by {fmt_money(t.loc['difference', 'margin'], scenario.currency)} "
+        "(no partner-earned credit on reservations)."))
+
+
+def financing_section(scenario: Scenario, summary: Any) -> None:  # noqa: ANN401
+    """Show what financing the deployments does to profit, cash and the trough, if the scenario
+    finances any."""
+    from IPython.display import Markdown, display
+
+    from . import plots
+    from .azure_analysis import financing_effect, has_financing
+    from .result import simulate
+
+    if not has_financing(scenario):
+        return
+    display(Markdown("## Financed deployments\n\n" + summary.answer("financing").answer))
+    upfront = scenario.with_overrides({f"segments.{i}.financing.share": 0.0
+                                       for i in range(len(scenario.segments))})
+    plots.financing_cash(simulate(scenario), simulate(upfront))
+    t = financing_effect(scenario).rename(columns={
+        "financed": "Financed", "paid_upfront": "Paid upfront", "difference": "Difference"})
+    display(format_table(t))

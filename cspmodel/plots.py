@@ -808,3 +808,69 @@ def renewal_calendar(calendar: pd.DataFrame, currency: str = "USD",
                  f"by {calendar.index[-1]}")
     ax1.set_title(title, fontsize=14, fontweight="bold")
     return fig
+
+
+@styled
+def azure_margin_and_exposure(margins: pd.DataFrame, result: Result,
+                              title: str | None = None) -> Figure:
+    """Left: each segment's Azure margin over the horizon with and without the partner-earned
+    credit (``margins``: :func:`cspmodel.azure_analysis.azure_margins`). Right: the credit
+    exposure month by month (usage not yet collected plus the next month's) against the Azure
+    margin a month."""
+    cur = result.currency
+    fig, (ax1, ax2) = _fig(1, 2, figsize=(12, 5.5))
+    seg = margins.drop(index="all")
+    y = np.arange(len(seg))
+    ax1.barh(y + 0.2, seg["margin"], height=0.4, color=POSITIVE, label="With the PEC")
+    ax1.barh(y - 0.2, seg["margin_without_pec"], height=0.4, color=NEGATIVE,
+             label="Without it (no admin relationship)")
+    ax1.set_yticks(y, [str(s) for s in seg.index])
+    ax1.axvline(0, color="black", lw=0.8)
+    ax1.xaxis.set_major_formatter(money_formatter(cur))
+    ax1.xaxis.set_major_locator(MaxNLocator(4))
+    ax1.set_xlabel(f"Azure margin over {result.scenario.horizon_months} months ({cur})")
+    ax1.legend(loc="lower right")
+    ax1.set_title("Margin with and without the PEC")
+    x = _months(result)
+    az = result.azure()
+    for name, frame in az.groupby(level="segment", sort=False):
+        if float(frame["charged"].sum()):
+            ax2.plot(x, frame["exposure"].to_numpy(), lw=2, label=f"Exposure: {name}")
+    led = result.lines()
+    margin = sum(led.get(k, 0.0) for k in ("azure_consumption", "azure_management_fees")) - sum(
+        led.get(k, 0.0) for k in ("azure_cost", "azure_reservations", "azure_pec",
+                                  "azure_bad_debt"))
+    ax2.plot(x, np.asarray(margin, dtype=float), color=TOTAL, lw=2, ls="--",
+             label="Azure margin a month")
+    ax2.yaxis.set_major_formatter(money_formatter(cur))
+    ax2.set_ylabel(f"At risk ({cur})")
+    ax2.set_xlabel("Month")
+    ax2.legend(loc="upper left")
+    ax2.set_title("At risk if customers stop paying")
+    month_axis(ax2)
+    fig.suptitle(title or f"{result.scenario.name}: Azure margin and credit exposure",
+                 fontweight="bold")
+    return fig
+
+
+@styled
+def financing_cash(financed: Result, upfront: Result, title: str | None = None) -> Figure:
+    """Cumulative cash with the deployments financed against the same book paying them
+    upfront."""
+    cur = financed.currency
+    fig, ax = _fig()
+    x = _months(financed)
+    a = financed.monthly["cumulative_cash"].to_numpy()
+    b = upfront.monthly["cumulative_cash"].to_numpy()
+    ax.plot(x, b, color=TOTAL, lw=2, label="Deployments paid upfront")
+    ax.plot(x, a, color=NEGATIVE, lw=2.5, label="Deployments financed")
+    ax.fill_between(x, a, b, where=a < b, color=NEGATIVE, alpha=0.15,
+                    label="Cash the partner carries")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.yaxis.set_major_formatter(money_formatter(cur))
+    ax.set_ylabel(f"Cumulative cash ({cur})")
+    ax.set_xlabel("Month")
+    ax.legend(loc="upper left")
+    month_axis(ax)
+    ax.set_title(title or f"{financed.scenario.name}: cash with financed deployments")
+    return fig

@@ -251,3 +251,48 @@ segments:
         text + "  azure: {consumption_per_customer_month: 1000}\n" + top))
     assert with_azure.monthly["csp_billed_revenue"].iloc[:12].sum() > 1_000_000
     assert not any("Direct bill" in w for w in with_azure.warnings)
+
+
+def test_the_azure_and_financing_charts_are_titled_with_their_currency() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cspmodel import plots
+    from cspmodel.azure_analysis import azure_margins
+
+    s = cspmodel.load_scenario("scenarios/msp_managing_azure.yaml")
+    r = cspmodel.simulate(s)
+    fig = plots.azure_margin_and_exposure(azure_margins(r), r)
+    left, right = fig.axes
+    assert "USD" in left.get_xlabel() and "USD" in right.get_ylabel()
+    assert left.get_title() and right.get_title() and fig._suptitle.get_text()
+    upfront = cspmodel.simulate(s.with_overrides({"segments.0.financing.share": 0.0}))
+    (ax,) = plots.financing_cash(r, upfront).axes
+    assert "USD" in ax.get_ylabel() and ax.get_title()
+
+
+def test_the_report_shows_azure_and_financing_only_where_the_scenario_has_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython.display
+
+    from cspmodel import notebook as nb
+    from cspmodel.findings import executive_summary
+
+    shown: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs: shown.extend(objs))
+    s = cspmodel.load_scenario("scenarios/msp_managing_azure.yaml")
+    r = cspmodel.simulate(s)
+    summary = executive_summary(s, r)
+    nb.azure_section(s, r, summary)
+    nb.financing_section(s, summary)
+    text = " ".join(o.data if isinstance(o, IPython.display.Markdown) else o.to_string()
+                    for o in shown)
+    assert "partner-earned credit and the credit exposure" in text
+    assert summary.answer("azure").answer in text
+    assert "Financed deployments" in text and "Worst month at risk" in text
+    assert "Reservations against pay-as-you-go" in text
+    shown.clear()
+    plain = cspmodel.load_scenario("scenarios/small_indirect_msp.yaml")
+    nb.azure_section(plain, cspmodel.simulate(plain), executive_summary(plain))
+    nb.financing_section(plain, executive_summary(plain))
+    assert not shown
