@@ -420,3 +420,20 @@ def financing_section(scenario: Scenario, summary: Any) -> None:  # noqa: ANN401
     t = financing_effect(scenario).rename(columns={
         "financed": "Financed", "paid_upfront": "Paid upfront", "difference": "Difference"})
     display(format_table(t))
+
+
+def require_azure(scenario: Scenario) -> None:
+    """Stop with a clear message when a scenario has no Azure consumption (for the Azure
+    notebook).
+
+    Example:
+        >>> require_azure(load("scenarios/msp_managing_azure.yaml"))
+    """
+    from .azure_analysis import has_azure
+
+    if not has_azure(scenario):
+        raise ScenarioError([Problem(
+            scenario.name, "segments[].azure.consumption_per_customer_month", 0.0,
+            "this notebook is about Azure and no segment of the scenario consumes any: set "
+            "the consumption per customer of a segment (docs/scenario-reference.md, "
+            "segments[].azure), or pass it in overrides")])

@@ -296,3 +296,13 @@ def test_the_report_shows_azure_and_financing_only_where_the_scenario_has_them(
     nb.azure_section(plain, cspmodel.simulate(plain), executive_summary(plain))
     nb.financing_section(plain, executive_summary(plain))
     assert not shown
+
+
+def test_the_azure_notebook_refuses_a_scenario_without_azure_with_a_clear_message() -> None:
+    from cspmodel import notebook as nb
+
+    with pytest.raises(ScenarioError) as err:
+        nb.require_azure(cspmodel.load_scenario("scenarios/small_indirect_msp.yaml"))
+    text = str(err.value)
+    assert "segments[].azure.consumption_per_customer_month" in text
+    assert "Small indirect MSP" in text

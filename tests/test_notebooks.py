@@ -25,7 +25,7 @@ from cspmodel.result import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 ANALYSIS = ["01_quickstart", "02_direct_vs_indirect", "03_annual_vs_monthly",
-            "04_support_plans", "05_cost_of_service"]
+            "04_support_plans", "05_cost_of_service", "10_azure_consumption"]
 # the notebooks of this file (07 and 08 have their own tests)
 NOTEBOOKS = [*(ROOT / "notebooks" / f"{n}.ipynb" for n in [*ANALYSIS, "batch_comparison"]),
              ROOT / "cspmodel" / "notebooks" / "scenario_report.ipynb"]
@@ -41,6 +41,13 @@ RUNS = [
     ("04_support_plans", "monthly_terms_partner", {"support.labor_rate_per_hour": 60}),
     ("05_cost_of_service", "established_direct_partner", {}),
     ("05_cost_of_service", "dynamics_247_partner", {}),
+    ("10_azure_consumption", "growing_var_weighing_direct",
+     {"segments.2.azure.consumption_per_customer_month": 3000.0,
+      "segments.2.azure.reserved_share": 0.3, "segments.2.azure.reservation_discount": 0.4,
+      "segments.2.azure.volatility_monthly": 0.2}),
+    ("10_azure_consumption", "dynamics_247_partner",
+     {"segments.0.azure.consumption_per_customer_month": 800.0,
+      "segments.0.azure.smoothing_months": 3}),
 ]
 
 
