@@ -79,6 +79,7 @@ FIGURE_IDS = {  # summary key -> element id of the shown figure (stable, for tes
     "npv": "csp-npv",
     "break_even_month": "csp-break-even-month",
     "cash_trough": "csp-cash-trough",
+    "credit_exposure": "csp-credit-exposure",
 }
 
 
@@ -130,7 +131,18 @@ CONTROLS: tuple[ControlSpec, ...] = (
                 "check"),
     ControlSpec("labor_rate_per_hour", "Support labor rate per hour",
                 "support.labor_rate_per_hour", "number"),
+    ControlSpec("azure_consumption", "Azure use per customer per month, at retail",
+                "segments.{seg}.azure.consumption_per_customer_month", "number"),
+    ControlSpec("azure_pec_eligible", "Azure managed under the admin relationship (earns "
+                "the PEC), %", "segments.{seg}.azure.pec_eligible_share", "percent", 0, 100, 1),
+    ControlSpec("azure_reserved", "Azure on reservations or savings plans, %",
+                "segments.{seg}.azure.reserved_share", "percent", 0, 100, 1),
+    ControlSpec("azure_fee", "Azure management fee, % of spend",
+                "segments.{seg}.azure.management_fee_share", "percent", 0, 30, 0.5),
+    ControlSpec("azure_payment_days", "Days customers take to pay for Azure",
+                "segments.{seg}.azure.payment_days", "number"),
 )
+MONEY_CONTROLS = ("support_price", "labor_rate_per_hour", "azure_consumption")
 SPECS = {c.name: c for c in CONTROLS}
 TERM_CONTROLS = ("monthly_share", "upfront_share")
 
@@ -378,6 +390,9 @@ class Explorer:
                     c["prepay_discount"], c["contract_policy"]),
             section("Support", self.tier_label, c["support_price"],
                     c["tickets_per_seat_month"], c["coverage_247"], c["labor_rate_per_hour"]),
+            section("Azure (the chosen segment)", c["azure_consumption"],
+                    c["azure_pec_eligible"], c["azure_reserved"], c["azure_fee"],
+                    c["azure_payment_days"]),
         ], layout=W.Layout(width="400px", min_width="340px"))
         toolbar = W.HBox([self.chooser, self.reset_button, self.save_name, self.save_button],
                          layout=W.Layout(flex_flow="row wrap"))
@@ -411,7 +426,7 @@ class Explorer:
             users = [s.name for s in segs if s.support_tier == self._tier()]
             for name, label in self._labels.items():
                 spec = SPECS[name]
-                money = spec.name in ("support_price", "labor_rate_per_hour")
+                money = spec.name in MONEY_CONTROLS
                 unit = f" ({html.escape(self._base.currency)})" if money else ""
                 label.value = f"{html.escape(spec.label)}{unit}"
             self.tier_label.value = (f"Tier <b>{html.escape(self._tier())}</b> of the chosen "
@@ -620,9 +635,12 @@ class Explorer:
                                  if not math.isnan(be) else f"not within {months} months"),
             "cash_trough": ("Cash trough", _money(s["cash_trough"], cur),
                             "lowest cumulative cash"),
+            "credit_exposure": self._exposure_card(res),
         }
+        raws = {k: float(s[k]) for k in shown if k in s.index}
+        raws["credit_exposure"] = float(res.monthly["credit_exposure"].max())
         for key, (label, text, sub) in shown.items():
-            raw = float(s[key])
+            raw = raws[key]
             neg = " csp-neg" if raw < 0 else ""
             self.figures[key].value = (
                 f'<div class="csp-card"><div class="csp-card-label">{label}</div>'
@@ -631,6 +649,20 @@ class Explorer:
                 f'<div class="csp-card-sub">{html.escape(sub)}</div></div>')
         notes = "".join(f"<li>{html.escape(w)}</li>" for w in res.warnings)
         self.notes.value = f"<b>Notes from the model</b><ul>{notes}</ul>" if notes else ""
+
+    @staticmethod
+    def _exposure_card(res: Result) -> tuple[str, str, str]:
+        """The Azure credit exposure at its worst month, beside the Azure margin it buys."""
+        from .azure_analysis import azure_margins, has_azure
+
+        if not has_azure(res.scenario):
+            return ("Azure credit exposure", "no Azure", "no consumption in this scenario")
+        cur = res.currency
+        margin = float(azure_margins(res).loc["all", "margin"])
+        worst = float(res.monthly["credit_exposure"].max())
+        return ("Azure credit exposure", _money(worst, cur),
+                f"worst month; Azure margin {_money(margin, cur)} over "
+                f"{res.scenario.horizon_months} months")
 
     def _show_message(self, exc: Exception | str | None, error: bool = False,
                       prefix: str = "Not applied:") -> None:

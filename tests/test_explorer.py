@@ -46,7 +46,9 @@ def shown(ex: Explorer) -> dict[str, float]:
 def assert_shows(ex: Explorer, result) -> None:  # noqa: ANN001
     got = shown(ex)
     for key, value in got.items():
-        want = float(result.summary[key])
+        # the Azure card: the worst month of the credit exposure (a monthly figure)
+        want = float(result.monthly[key].max() if key == "credit_exposure"
+                     else result.summary[key])
         if math.isnan(want):
             assert math.isnan(value), key
         else:
@@ -328,3 +330,25 @@ def test_save_as_refuses_a_name_that_would_not_load_back(growing, tmp_path, name
     with pytest.raises((ScenarioError, ValueError)):
         ex.save_as(name)
     assert sorted(p.name for p in tmp_path.iterdir()) == [GROWING.name]
+
+
+def test_azure_controls_start_at_the_file_and_move_the_figures_and_the_exposure_card():
+    path = SCENARIOS / "msp_managing_azure.yaml"
+    s = load_scenario(path)
+    ex = Explorer(s, path=path)
+    c = ex.controls
+    az = s.segments[0].azure
+    assert c["azure_consumption"].value == az.consumption_per_customer_month
+    assert c["azure_reserved"].value == pytest.approx(100 * az.reserved_share)
+    assert c["azure_pec_eligible"].value == pytest.approx(100 * az.pec_eligible_share)
+    assert c["azure_fee"].value == pytest.approx(100 * az.management_fee_share)
+    assert c["azure_payment_days"].value == az.payment_days
+    card = ex.figures["credit_exposure"].value
+    assert "Azure credit exposure" in card and "Azure margin" in card
+    c["azure_reserved"].value = 50.0
+    c["azure_payment_days"].value = 45
+    expected = {"segments.0.azure.reserved_share": 0.5, "segments.0.azure.payment_days": 45}
+    assert ex.overrides == expected
+    assert_shows(ex, simulate(s.with_overrides(expected)))
+    plain = Explorer(load_scenario(GROWING), path=GROWING)
+    assert "no Azure" in plain.figures["credit_exposure"].value
