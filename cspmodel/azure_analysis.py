@@ -51,9 +51,9 @@ def has_financing(scenario: Scenario) -> bool:
     return any(_value(seg.financing.share) > 0 for seg in scenario.segments)
 
 
-def _value(x: object) -> float:
-    """A key's value, or its distribution's mean."""
-    return float(x if isinstance(x, int | float) else getattr(x, "mean", 1.0))
+def _value(x: float) -> float:
+    """A key's value (a distribution's is its clipped mean: an ``Uncertain`` is a float)."""
+    return float(x)
 
 
 def _by_segment(result: Result) -> pd.DataFrame:

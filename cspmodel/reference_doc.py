@@ -87,7 +87,8 @@ def _distributions_section() -> str:
     blocks = {"Segment": "segments[]", "SupportTier": "support.tiers.<name>",
               "Support": "support", "Costs": "costs", "Services": "services",
               "IndirectCosts": "channel.indirect", "DirectCosts": "channel.direct",
-              "Scenario": "(top level)"}
+              "AzureConsumption": "segments[].azure", "Financing": "segments[].financing",
+              "Channel": "channel", "Scenario": "(top level)"}
     lines = [
         "## Uncertain inputs (distributions)\n",
         "A numeric driver may be written as a distribution instead of a number, e.g.",

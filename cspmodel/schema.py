@@ -932,8 +932,7 @@ class Scenario(Frozen):
                                "unknown support tier {value}; allowed: "
                                + ", ".join(self.support.tiers))
             tier_price = self.support.tiers[seg.support_tier].price_per_seat_month
-            priced = not isinstance(tier_price, int | float) or tier_price > 0  # or drawn
-            if seg.financing.share and not priced:
+            if seg.financing.share and not tier_price > 0:  # a drawn price: its mean
                 raise _located(
                     ("segments", i, "financing", "share"), seg.financing.share,
                     "financing is tied to a managed-services commitment: the segment's "

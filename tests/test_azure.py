@@ -306,3 +306,17 @@ def test_the_azure_notebook_refuses_a_scenario_without_azure_with_a_clear_messag
     text = str(err.value)
     assert "segments[].azure.consumption_per_customer_month" in text
     assert "Small indirect MSP" in text
+
+
+def test_azure_and_financing_drivers_take_distributions() -> None:
+    s = scenario("  azure: {consumption_per_customer_month: {dist: triangular, low: 500, "
+                 "mode: 1000, high: 1500}, reservation_discount: 0.4}\n")
+    assert s.segments[0].azure.consumption_per_customer_month.dist.mean() == pytest.approx(1000)
+    np.testing.assert_allclose(line(cspmodel.simulate(s), "azure_consumption"), 10_000.0)
+    mc = cspmodel.simulate(s, paths=500, seed=2)
+    spread = mc.path_statements["revenue"][:, 0]
+    assert spread.std() > 1_000.0  # each path its own consumption
+    from cspmodel.uncertainty import sweep
+
+    t = sweep(s, {"segments.0.azure.reserved_share": [0.0, 0.5]})
+    assert t["revenue"].iloc[1] < t["revenue"].iloc[0]  # reservations cost the customer less

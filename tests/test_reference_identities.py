@@ -137,10 +137,26 @@ RUN_OFF: dict[str, Any] = {
     ],
 }
 
+# Azure consumption (smoothed, reserved, seasonal) and financed deployments on top of the
+# two-segment indirect case (issue "New revenue streams")
+AZURE_AND_FINANCING = {
+    **TWO_SEGMENTS_INDIRECT,
+    "segments": [
+        {**TWO_SEGMENTS_INDIRECT["segments"][0],
+         "azure": {"consumption_per_customer_month": 2500, "growth_annual": 0.2,
+                   "seasonality": [0.8] * 6 + [1.2] * 6, "reserved_share": 0.3,
+                   "reservation_discount": 0.4, "management_fee_share": 0.1,
+                   "smoothing_months": 3, "payment_days": 45, "bad_debt_rate": 0.02},
+         "financing": {"share": 0.6, "months": 18, "annual_rate": 0.08}},
+        *TWO_SEGMENTS_INDIRECT["segments"][1:],
+    ],
+}
+
 SCENARIOS = {
     "two_segments_indirect": TWO_SEGMENTS_INDIRECT,
     "direct_one_segment": DIRECT_ONE_SEGMENT,
     "run_off": RUN_OFF,
+    "azure_and_financing": AZURE_AND_FINANCING,
 }
 
 
@@ -195,7 +211,8 @@ def test_cash_identities(result: ReferenceResult) -> None:
 
 
 def test_bad_debt_column_equals_bad_debt_line(result: ReferenceResult) -> None:
-    line = result.line("bad_debt")
+    line = [a + b for a, b in zip(result.line("bad_debt"), result.line("azure_bad_debt"),
+                                  strict=True)]
     for m, row in enumerate(result.monthly):
         assert row["bad_debt"] == approx(line[m])
 
@@ -248,6 +265,21 @@ def test_run_off_serves_every_prepaid_term() -> None:
     assert sum(r.column("cash_in")) == approx(
         r.opening["receivables"] + sum(r.column("billings")) - sum(r.column("bad_debt"))
     )
+
+
+def test_azure_run_off_collects_every_bill_and_leaves_nothing_at_risk() -> None:
+    # the run-off book consuming Azure: once the last customer has left (month 11) and its last
+    # usage is invoiced (month 12) and paid (45 days), nothing is owed, accrued or at risk
+    data = {**RUN_OFF, "horizon_months": 18, "segments": [
+        {**RUN_OFF["segments"][0], "azure": {"consumption_per_customer_month": 1000,
+                                             "payment_days": 45, "bad_debt_rate": 0.02,
+                                             "smoothing_months": 4}}]}
+    r = reference_simulate(load(data))
+    assert sum(r.line("azure_consumption")) > 0.0
+    for column in ("receivables", "payables", "accrued_revenue", "credit_exposure"):
+        assert r.column(column)[-1] == approx(0.0), column
+    assert sum(r.column("cash_in")) == approx(
+        r.opening["receivables"] + sum(r.column("billings")) - sum(r.column("bad_debt")))
 
 
 def test_direct_licence_margin_is_the_partner_discount() -> None:
