@@ -320,3 +320,30 @@ def test_azure_and_financing_drivers_take_distributions() -> None:
 
     t = sweep(s, {"segments.0.azure.reserved_share": [0.0, 0.5]})
     assert t["revenue"].iloc[1] < t["revenue"].iloc[0]  # reservations cost the customer less
+
+
+def test_the_deck_has_the_azure_and_financing_slides_with_their_data(tmp_path) -> None:  # noqa: ANN001
+    from click.testing import CliRunner
+    from pptx import Presentation
+
+    from cspmodel.azure_analysis import azure_margins, credit_exposure_table
+    from cspmodel.cli import main
+
+    path = "scenarios/msp_managing_azure.yaml"
+    out = tmp_path / "azure.pptx"
+    res = CliRunner().invoke(main, ["report", path, "--format", "pptx", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    slides = list(Presentation(str(out)).slides)
+    assert len(slides) <= 12
+    charts = {sl.shapes.title.text: sh.chart for sl in slides for sh in sl.shapes
+              if sh.has_chart}
+    r = cspmodel.simulate(cspmodel.load_scenario(path))
+    azure = charts["Azure: the partner-earned credit and the credit exposure"].plots[0]
+    values = {sr.name: list(sr.values) for sr in azure.series}
+    m, x = azure_margins(r), credit_exposure_table(r)
+    assert values["Azure margin"][0] == pytest.approx(m.iloc[0]["margin"])
+    assert values["Without the PEC"][0] == pytest.approx(m.iloc[0]["margin_without_pec"])
+    assert values["Worst month at risk"][0] == pytest.approx(x.iloc[0]["worst"])
+    cash = charts["Financed deployments: what they do to cash"].plots[0]
+    values = {sr.name: list(sr.values) for sr in cash.series}
+    assert values["Deployments financed"] == pytest.approx(r.monthly["cumulative_cash"].tolist())

@@ -100,6 +100,7 @@ def _scenario_deck(prs: Any, run: Any, when: str) -> None:  # noqa: ANN401
                      caption=summary.answer("support").answer,
                      notes=f"{summary.answer('support').answer} Tier margins: "
                      f"cspmodel.analysis.support_tier_margins. {source}")
+    _streams_slides(prs, run, summary, source)
     if summary.answer("terms").figure != 0.0:
         moved = analysis.monthly_to_annual(s)
         keys = ("operating_profit", "ending_cash")
@@ -112,6 +113,41 @@ def _scenario_deck(prs: Any, run: Any, when: str) -> None:  # noqa: ANN401
                      notes=f"{summary.answer('terms').answer} "
                      f"(cspmodel.analysis.monthly_to_annual). {source}")
     _assumptions_slide(prs, [run], source)
+
+
+def _streams_slides(prs: Any, run: Any, summary: ExecutiveSummary, source: str) -> None:  # noqa: ANN401
+    """Azure (margin with and without the PEC, the worst month at risk) and financed
+    deployments (cumulative cash either way), where the scenario has them."""
+    from .. import azure_analysis
+    from ..result import simulate
+
+    s, r = run.scenario, run.result
+    cur = s.currency
+    if azure_analysis.has_azure(s):
+        m = azure_analysis.azure_margins(r)
+        x = azure_analysis.credit_exposure_table(r)
+        segs = [seg for seg in x.index if seg != "all"]
+        _chart_slide(prs, "Azure: the partner-earned credit and the credit exposure", "column",
+                     segs, {"Azure margin": [float(m.loc[g, "margin"]) for g in segs],
+                            "Without the PEC": [float(m.loc[g, "margin_without_pec"])
+                                                for g in segs],
+                            "Worst month at risk": [float(x.loc[g, "worst"]) for g in segs]},
+                     f"{cur}; margins over {s.horizon_months} months", cur,
+                     caption=summary.answer("azure").answer,
+                     notes=f"{summary.answer('azure').answer} Margins: "
+                     "cspmodel.azure_analysis.azure_margins; exposure (usage not yet collected "
+                     "plus the next month's): credit_exposure_table. " + source)
+    if azure_analysis.has_financing(s):
+        upfront = simulate(s.with_overrides({f"segments.{i}.financing.share": 0.0
+                                             for i in range(len(s.segments))}))
+        months = [f"{p:%Y-%m}" for p in r.monthly.index.to_timestamp()]
+        _chart_slide(prs, "Financed deployments: what they do to cash", "line", months,
+                     {"Deployments financed": r.monthly["cumulative_cash"].tolist(),
+                      "Paid upfront": upfront.monthly["cumulative_cash"].tolist()},
+                     f"Cumulative cash ({cur})", cur,
+                     caption=summary.answer("financing").answer,
+                     notes=f"{summary.answer('financing').answer} "
+                     f"(cspmodel.azure_analysis.financing_effect). {source}")
 
 
 def _batch_deck(prs: Any, source: Any, when: str) -> None:  # noqa: ANN401
