@@ -135,11 +135,32 @@ def reservations_vs_payg(scenario: Scenario, reserved_share: float | None = None
     return out
 
 
+def monthly_margin(result: Result) -> pd.DataFrame:
+    """The Azure margin of each month by segment (months x segments), as
+    :func:`azure_margins` counts it: revenue less cost, plus the PEC, less bad debt.
+
+    Example:
+        >>> import cspmodel
+        >>> r = cspmodel.simulate(cspmodel.load_scenario("scenarios/msp_managing_azure.yaml"))
+        >>> bool(abs(monthly_margin(r).to_numpy().sum() - azure_margins(r).loc["all", "margin"])
+        ...      < 1e-6)
+        True
+    """
+    led = result.ledger
+    names = (*REVENUE, *COSTS, "azure_pec", "azure_bad_debt")
+    rows = led[led["line"].isin(names)].copy()
+    rows["signed"] = np.where(rows["line"].isin(REVENUE), rows["amount"], -rows["amount"])
+    t = rows.pivot_table(index="month", columns="segment", values="signed", aggfunc="sum",
+                         fill_value=0.0, observed=True)
+    return t.reindex(result.monthly.index.astype(str), fill_value=0.0)
+
+
 def credit_exposure_table(result: Result) -> pd.DataFrame:
     """Per segment with Azure: the ``worst`` credit exposure (usage not yet collected plus the
     next month's, at the customer's prices), its ``month``, ``per_customer`` then, and the
-    Azure ``margin`` a year (the horizon's margin over its years) that the exposure buys; the
-    ``all`` row is the company's worst month.
+    Azure margin of the 12 months up to that month (``margin_per_year``; a shorter horizon:
+    its months scaled to a year), the margin that exposure buys; the ``all`` row is the
+    company's worst month.
 
     Example:
         >>> import cspmodel
@@ -149,24 +170,28 @@ def credit_exposure_table(result: Result) -> pd.DataFrame:
         True
     """
     az = result.azure()
-    margins = azure_margins(result)
-    years = result.scenario.horizon_months / 12.0
+    monthly = monthly_margin(result)
+    monthly["all"] = monthly.sum(axis=1)
+
+    def year_to(column: str, m: int) -> float:
+        months = monthly[column].to_numpy()[max(0, m - 11):m + 1]
+        return float(months.sum()) * 12.0 / len(months)
+
     rows = {}
     for segment, frame in az.groupby(level="segment", sort=False):
         if float(frame["charged"].sum()) == 0.0:
             continue
         worst = frame["exposure"].droplevel("segment")
-        at = worst.idxmax()
-        rows[segment] = {"worst": float(worst.max()), "month": str(at),
-                         "per_customer": float(frame["exposure_per_customer"]
-                                               .droplevel("segment")[at]),
-                         "margin_per_year": float(margins.loc[segment, "margin"]) / years}
-    total = result.monthly["credit_exposure"]
-    customers = result.monthly["customers"]
-    at = total.idxmax()
-    rows["all"] = {"worst": float(total.max()), "month": str(at),
-                   "per_customer": float(total[at] / customers[at]) if customers[at] else 0.0,
-                   "margin_per_year": float(margins.loc["all", "margin"]) / years}
+        m = int(np.argmax(worst.to_numpy()))
+        rows[segment] = {"worst": float(worst.iloc[m]), "month": str(worst.index[m]),
+                         "per_customer": float(frame["exposure_per_customer"].iloc[m]),
+                         "margin_per_year": year_to(str(segment), m)}
+    total = result.monthly["credit_exposure"].to_numpy()
+    customers = result.monthly["customers"].to_numpy()
+    m = int(np.argmax(total))
+    rows["all"] = {"worst": float(total[m]), "month": str(result.monthly.index[m]),
+                   "per_customer": float(total[m] / customers[m]) if customers[m] else 0.0,
+                   "margin_per_year": year_to("all", m)}
     out = pd.DataFrame(rows).T
     out["exposure_to_margin"] = out["worst"].astype(float) / out["margin_per_year"].astype(float)
     return out

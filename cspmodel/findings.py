@@ -239,7 +239,8 @@ def _azure(scenario: Scenario, result: Result, azure_analysis) -> tuple[Answer, 
               f"the month, Azure puts up to {_money(worst['worst'], cur)} at risk if customers "
               f"stopped paying (in {worst['month']}: usage not yet collected plus the next "
               f"month; {_money(exposure.loc[top, 'per_customer'], cur)} a customer in {top}), "
-              f"{float(worst['exposure_to_margin']):.1f} years of the Azure margin.")
+              f"{float(worst['exposure_to_margin']):.1f} times the Azure margin of the 12 "
+              "months to then.")
     act = (f"Keep the admin relationship on every managed subscription (the credit is "
            f"{fmt_percent(pec_share, 0)} of gross profit) and cap the credit exposure "
            f"({_money(worst['worst'], cur)} at its peak) with billing alerts and credit limits."

@@ -357,7 +357,7 @@ def azure_margin_table(result: Result) -> pd.DataFrame:
 
 def exposure_table(result: Result) -> pd.DataFrame:
     """The worst credit exposure of each segment, its month, per customer, against the Azure
-    margin a year, readable.
+    margin of the 12 months to then, readable.
 
     Example:
         >>> import cspmodel
@@ -368,13 +368,13 @@ def exposure_table(result: Result) -> pd.DataFrame:
     from .azure_analysis import credit_exposure_table
 
     t = credit_exposure_table(result)
+    year = "Azure margin, 12 months to then"
     t = t.rename(columns={"worst": "Worst month at risk", "month": "Month",
-                          "per_customer": "Per customer", "margin_per_year": "Azure margin a year",
-                          "exposure_to_margin": "Years of margin at risk"})
-    for col in ("Worst month at risk", "Per customer", "Azure margin a year",
-                "Years of margin at risk"):
+                          "per_customer": "Per customer", "margin_per_year": year,
+                          "exposure_to_margin": "Times the year's margin"})
+    for col in ("Worst month at risk", "Per customer", year, "Times the year's margin"):
         t[col] = t[col].astype(float)
-    return format_table(t, decimals={"Years of margin at risk": 1})
+    return format_table(t, decimals={"Times the year's margin": 1})
 
 
 def azure_section(scenario: Scenario, result: Result, summary: Any) -> None:  # noqa: ANN401
