@@ -243,28 +243,43 @@ def draw(scenario: Scenario, paths: int, seed: int | None = None) -> dict[str, n
             for key, u in uncertain_fields(scenario).items()}
 
 
-def drawn_inputs(inp: Inputs, paths: int, seed: int | None) -> Inputs:
-    """The engine's inputs with the scenario's distributions drawn on a paths axis of ``paths``.
+def drawn_inputs(inp: Inputs, paths: int, seed: int | None,
+                 values: dict[str, np.ndarray] | None = None, first: int = 0) -> Inputs:
+    """The engine's inputs with the scenario's distributions drawn on a paths axis of ``paths``
+    (``values``: the draws of paths ``first`` to ``first + paths`` of a larger run, drawn
+    already, so that a path's figures do not depend on how the run is cut into chunks).
 
     A scenario without distributions gets ``paths`` copies of its deterministic drivers.
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- name: A\\n"
+        ...     "  product_mix: {m365_business_basic: 1}\\n")
+        >>> drawn_inputs(build_inputs(s), 3, seed=1).n_paths
+        3
     """
-    values = draw(inp.scenario, paths, seed)
+    if values is None:
+        values = draw(inp.scenario, paths, seed)
     if not values:
         drivers = {k: np.repeat(v, paths, axis=0) if v.shape[0] == 1 else v
                    for k, v in inp.drivers.items()}
         out = Inputs(**{**inp.__dict__, "drivers": drivers})
     else:
         out = apply_values(inp, values)
-    out.azure_z = azure_draws(out, paths, seed)
+    out.azure_z = azure_draws(out, paths, seed, first=first)
     return out
 
 
-def azure_draws(inp: Inputs, paths: int, seed: int | None, points: int = 1
+DRAW_BLOCK = 1_000  # Azure usage is drawn in blocks of this many paths, each its own stream
+
+
+def azure_draws(inp: Inputs, paths: int, seed: int | None, points: int = 1, first: int = 0
                 ) -> np.ndarray | None:
     """Standard normal draws of Azure usage, one per path, segment and month ``(P, S, H)``
-    (``points`` copies of ``paths`` draws, the same at each point of a sweep), or None where no
-    segment's consumption varies. Drawn from their own stream of the seed, so adding Azure
-    volatility leaves the other fields' draws as they were.
+    for paths ``first`` to ``first + paths`` (``points`` copies, the same at each point of a
+    sweep), or None where no segment's consumption varies. Drawn from their own streams of the
+    seed, one per block of :data:`DRAW_BLOCK` paths, so adding Azure volatility leaves the
+    other fields' draws as they were, and a path draws the same whatever chunk it runs in.
 
     Example:
         >>> from cspmodel.io import load_scenario_text
@@ -278,6 +293,12 @@ def azure_draws(inp: Inputs, paths: int, seed: int | None, points: int = 1
     use = inp.drivers["azure_consumption_per_customer_month"]
     if not ((vol > 0) & (use > 0)).any():
         return None
-    rng = np.random.default_rng(None if seed is None else [abs(int(seed)), 15])
-    z = rng.standard_normal((paths, len(inp.segments), inp.horizon))
+    shape = (len(inp.segments), inp.horizon)
+    if seed is None:
+        z = np.random.default_rng().standard_normal((paths, *shape))
+    else:
+        lo, hi = first // DRAW_BLOCK, (first + paths - 1) // DRAW_BLOCK + 1
+        z = np.concatenate([np.random.default_rng([abs(int(seed)), 15, b]).standard_normal(
+            (DRAW_BLOCK, *shape)) for b in range(lo, hi)])
+        z = z[first - lo * DRAW_BLOCK:first - lo * DRAW_BLOCK + paths]
     return np.tile(z, (points, 1, 1)) if points > 1 else z

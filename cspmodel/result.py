@@ -14,6 +14,7 @@ import math
 import operator
 import re
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -384,8 +385,12 @@ def _warnings(inp: Inputs, st: dict[str, np.ndarray], sc: Scenario) -> list[str]
     return out
 
 
+CHUNK_PATHS = 2_000  # Monte Carlo runs this many paths at once: a bounded working set
+
+
 def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = None,
-             detail: bool | None = None) -> Result:
+             detail: bool | None = None, executor: Executor | None = None,
+             chunk: int = CHUNK_PATHS) -> Result:
     """Run a scenario month by month and return its statements, ledger and headline figures.
 
     ``paths=None`` is the deterministic expected-value run. ``paths=N`` runs N paths at once on
@@ -394,6 +399,13 @@ def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = No
     ``detail`` keeps the ledger by segment and product; by default a deterministic run (and a
     scenario with commission plans) keeps it, whatever its size, and many paths keep the
     line totals only (the same figures to rounding, in a fraction of the memory).
+
+    Many paths run ``chunk`` at a time (the engine's working set stays bounded; every path
+    draws the same values whatever the chunk), one after the other or through ``executor``
+    (any ``concurrent.futures.Executor``: a process pool, or a dask ``Client``'s
+    ``get_executor()``), with the same figures for the same seed. A run whose kept figures
+    (:data:`KEPT_BYTES_PER_PATH_MONTH` a path and month) would pass the memory budget is
+    refused before it starts.
 
     Example:
         >>> from cspmodel.io import load_scenario_text
@@ -404,14 +416,17 @@ def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = No
         (12, 'M')
     """
     inp = build_inputs(scenario)
-    if paths is not None:
-        if int(paths) < 1:
-            raise ValueError(f"paths must be a positive whole number; got {paths!r}")
-        check_memory(inp, int(paths), detail)
-        inp = _with_paths(inp, int(paths), seed)
-    else:
+    if paths is None:
         check_memory(inp, 1, detail)
-    return _result_from_inputs(inp, detail)
+        return _result_from_inputs(inp, detail)
+    if int(paths) < 1 or int(chunk) < 1:
+        raise ValueError(f"paths and chunk must be positive whole numbers; got {paths!r}, "
+                         f"{chunk!r}")
+    paths, chunk = int(paths), int(chunk)
+    check_memory(inp, min(paths, chunk), detail, kept_paths=paths)
+    if paths <= chunk and executor is None:
+        return _result_from_inputs(_with_paths(inp, paths, seed), detail)
+    return _chunked(inp, paths, seed, detail, executor, chunk)
 
 
 MEMORY_BUDGET_BYTES = 4 * 1024**3  # what one run may take: a run past it is refused first
@@ -440,9 +455,40 @@ def memory_estimate(inp: Inputs, paths: int, detail: bool | None) -> int:
     return 8 * (P * (H * per_month + state) + rows)
 
 
-def check_memory(inp: Inputs, paths: int, detail: bool | None = None) -> None:
-    """Refuse, before any work, a run whose arrays would pass :data:`MEMORY_BUDGET_BYTES`."""
+KEPT_BYTES_PER_PATH_MONTH = 8 * 36  # the statements a Monte Carlo run keeps for every path
+# a run whose statements would take a quarter of the budget keeps these, in single precision
+# (fan charts and probabilities; the monthly means and every path's headline figures are kept
+# whatever the size)
+LEAN_COLUMNS = ("revenue", "operating_profit", "net_cash", "cumulative_cash", "mrr",
+                "customers", "credit_exposure")
+LEAN_BYTES_PER_PATH_MONTH = 4 * len(LEAN_COLUMNS)
+SUMMARY_BYTES_PER_PATH = 8 * 40  # each path's headline figures and opening balances
+
+
+def kept_bytes(paths: int, horizon: int, lean: bool | None = None) -> int:
+    """Bytes a Monte Carlo run keeps after its chunks: every path's statements (or, ``lean``,
+    :data:`LEAN_COLUMNS`; None: lean when the whole would take a quarter of the budget) and
+    headline figures.
+
+    Example (a million paths of 60 months keep the lean statements: about 1.9 GiB):
+        >>> round(kept_bytes(1_000_000, 60) / 2**30, 1)
+        1.9
+    """
+    full = KEPT_BYTES_PER_PATH_MONTH * paths * horizon
+    if lean is None:
+        lean = full > MEMORY_BUDGET_BYTES // 4
+    per_month = LEAN_BYTES_PER_PATH_MONTH if lean else KEPT_BYTES_PER_PATH_MONTH
+    return per_month * paths * horizon + SUMMARY_BYTES_PER_PATH * paths
+
+
+def check_memory(inp: Inputs, paths: int, detail: bool | None = None,
+                 kept_paths: int | None = None) -> None:
+    """Refuse, before any work, a run whose arrays would pass :data:`MEMORY_BUDGET_BYTES`:
+    the engine's working set for ``paths`` at once, and the statements kept for
+    ``kept_paths`` (a run in chunks keeps every path's)."""
     need = memory_estimate(inp, paths, detail)
+    if kept_paths is not None and kept_paths > paths:
+        need += kept_bytes(kept_paths, inp.horizon)
     if need > MEMORY_BUDGET_BYTES:
         raise ScenarioError([Problem(
             inp.scenario.name, "", MISSING,
@@ -452,10 +498,70 @@ def check_memory(inp: Inputs, paths: int, detail: bool | None = None) -> None:
             "segments")])
 
 
-def _with_paths(inp: Inputs, paths: int, seed: int | None) -> Inputs:
+def _with_paths(inp: Inputs, paths: int, seed: int | None,
+                values: dict[str, np.ndarray] | None = None, first: int = 0) -> Inputs:
     from .drivers import drawn_inputs  # draws the scenario's distributions, one per path
 
-    return drawn_inputs(inp, paths, seed)
+    return drawn_inputs(inp, paths, seed, values, first)
+
+
+def _run_chunk(scenario: Scenario, values: dict[str, np.ndarray], seed: int | None,
+               first: int, paths: int, detail: bool | None, lean: bool) -> tuple:
+    """Paths ``first`` to ``first + paths`` of a Monte Carlo run (their draws ``values``):
+    their summary rows, their statements (``lean``: :data:`LEAN_COLUMNS` only, in single
+    precision), the sums of the monthly columns over them, the mean of their core, and their
+    warnings."""
+    inp = _with_paths(build_inputs(scenario), paths, seed, values, first)
+    r = _result_from_inputs(inp, detail)
+    assert r._core is not None and r.path_statements is not None
+    st = r.path_statements
+    sums = {c: st[c].sum(axis=0) for c in MONTHLY_COLUMNS}
+    if lean:
+        st = {c: st[c].astype(np.float32) for c in LEAN_COLUMNS} | {"opening": st["opening"]}
+    return r.paths, st, sums, _mean_core(r._core), r.warnings
+
+
+def _chunked(inp: Inputs, paths: int, seed: int | None, detail: bool | None,
+             executor: Executor | None, chunk: int) -> Result:
+    """A Monte Carlo run in chunks of paths, in order or through ``executor``; the same
+    figures as one run of every path (to rounding of the mean over paths)."""
+    from .drivers import draw
+
+    sc = inp.scenario
+    values = draw(sc, paths, seed)  # every path's draws at once, in file order
+    lean = kept_bytes(paths, inp.horizon, False) > MEMORY_BUDGET_BYTES // 4
+    jobs = [(sc, {k: v[a:a + chunk] for k, v in values.items()}, seed, a,
+             min(chunk, paths - a), detail, lean) for a in range(0, paths, chunk)]
+    if executor is None:
+        parts = [_run_chunk(*job) for job in jobs]
+    else:
+        parts = [f.result() for f in [executor.submit(_run_chunk, *job) for job in jobs]]
+    paths_df = pd.concat([p[0] for p in parts], ignore_index=True)
+    paths_df.index.name = "path"
+    st = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
+    core = _weighted_core([p[3] for p in parts], [job[4] for job in jobs])
+    index = pd.period_range(pd.Period(sc.start_month, freq="M"), periods=inp.horizon, freq="M",
+                            name="month")
+    monthly = pd.DataFrame({c: sum(p[2][c] for p in parts) / paths for c in MONTHLY_COLUMNS},
+                           index=index)
+    summary = paths_df.mean(axis=0)
+    summary.name = sc.name
+    return Result(scenario=sc, monthly=monthly, summary=summary, warnings=parts[0][4],
+                  paths=paths_df, path_statements=st, _core=core, _inputs=inp)
+
+
+def _weighted_core(cores: list[CoreOutput], weights: list[int]) -> CoreOutput:
+    """The mean over paths of a run from the means of its chunks (``weights``: their paths)."""
+    total = float(sum(weights))
+
+    def mix(vals: list[Any]) -> Any:
+        if isinstance(vals[0], dict):
+            return {k: mix([v[k] for v in vals]) for k in vals[0]}
+        if vals[0] is None:
+            return None
+        return sum(v * (w / total) for v, w in zip(vals, weights, strict=True))
+
+    return CoreOutput(**{k: mix([c.__dict__[k] for c in cores]) for k in cores[0].__dict__})
 
 
 def _result_from_inputs(inp: Inputs, detail: bool | None = None) -> Result:

@@ -42,7 +42,13 @@ from .drivers import (  # noqa: F401 - the map from a scenario key to the engine
     uncertain_fields,
 )
 from .engine import build_inputs
-from .result import _result_from_inputs, percentiles, probability, simulate  # noqa: F401 - they live with the results
+from .result import (  # noqa: F401 - they live with the results
+    CHUNK_PATHS,
+    _result_from_inputs,
+    percentiles,
+    probability,
+    simulate,
+)
 from .schema import Scenario
 
 __all__ = [
@@ -106,15 +112,22 @@ def _run_group(scenario: Scenario, values: dict[str, np.ndarray], paths: int | N
     if paths is None:
         inp = apply_values(inp, values)
         return _result_from_inputs(inp).paths.reset_index(drop=True)
-    # Monte Carlo at each point: the point's values repeated over its paths
+    # Monte Carlo at each point: the point's values repeated over its paths, as many points
+    # at once as fit in a chunk of paths (a bounded working set)
     drawn = draw(scenario, paths, seed)
-    rep = {k: np.tile(v, n) for k, v in drawn.items()}
-    rep.update({k: np.repeat(np.asarray(v, float), paths) for k, v in values.items()})
-    inp = apply_values(inp, rep)
-    inp.azure_z = azure_draws(inp, paths, seed, n)
-    res = _result_from_inputs(inp).paths
-    res["point"] = np.repeat(np.arange(n), paths)
-    return res.groupby("point").mean().reset_index(drop=True)
+    per = max(1, CHUNK_PATHS // paths)
+    frames = []
+    for a in range(0, n, per):
+        m = min(per, n - a)
+        rep = {k: np.tile(v, m) for k, v in drawn.items()}
+        rep.update({k: np.repeat(np.asarray(v, float)[a:a + m], paths)
+                    for k, v in values.items()})
+        part = apply_values(inp, rep)
+        part.azure_z = azure_draws(part, paths, seed, m)
+        res = _result_from_inputs(part).paths
+        res["point"] = np.repeat(np.arange(a, a + m), paths)
+        frames.append(res.groupby("point").mean())
+    return pd.concat(frames).reset_index(drop=True)
 
 
 def sweep(scenario: Scenario, grid: dict[str, Iterable[Any]] | None = None,
