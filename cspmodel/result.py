@@ -13,10 +13,12 @@ import json
 import math
 import operator
 import re
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -532,22 +534,46 @@ def _chunked(inp: Inputs, paths: int, seed: int | None, detail: bool | None,
     lean = kept_bytes(paths, inp.horizon, False) > MEMORY_BUDGET_BYTES // 4
     jobs = [(sc, {k: v[a:a + chunk] for k, v in values.items()}, seed, a,
              min(chunk, paths - a), detail, lean) for a in range(0, paths, chunk)]
-    if executor is None:
-        parts = [_run_chunk(*job) for job in jobs]
-    else:
-        parts = [f.result() for f in [executor.submit(_run_chunk, *job) for job in jobs]]
-    paths_df = pd.concat([p[0] for p in parts], ignore_index=True)
+    frames, cores, st, sums, warnings = [], [], {}, {}, []
+    for (_, _, _, a, n, _, _), part in zip(jobs, _chunk_results(jobs, executor), strict=True):
+        frame, statements, chunk_sums, core, chunk_warnings = part
+        if not st:  # the first chunk: every path's statements, filled chunk by chunk
+            st = {k: np.empty((paths, *v.shape[1:]), v.dtype) for k, v in statements.items()}
+            warnings = chunk_warnings  # as one run: the warnings of the first path
+        for k, v in statements.items():
+            st[k][a:a + n] = v
+        for c, v in chunk_sums.items():
+            sums[c] = sums.get(c, 0.0) + v
+        frames.append(frame)
+        cores.append(core)
+    paths_df = pd.concat(frames, ignore_index=True)
     paths_df.index.name = "path"
-    st = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]}
-    core = _weighted_core([p[3] for p in parts], [job[4] for job in jobs])
+    core = _weighted_core(cores, [job[4] for job in jobs])
     index = pd.period_range(pd.Period(sc.start_month, freq="M"), periods=inp.horizon, freq="M",
                             name="month")
-    monthly = pd.DataFrame({c: sum(p[2][c] for p in parts) / paths for c in MONTHLY_COLUMNS},
-                           index=index)
+    monthly = pd.DataFrame({c: sums[c] / paths for c in MONTHLY_COLUMNS}, index=index)
     summary = paths_df.mean(axis=0)
     summary.name = sc.name
-    return Result(scenario=sc, monthly=monthly, summary=summary, warnings=parts[0][4],
+    return Result(scenario=sc, monthly=monthly, summary=summary, warnings=warnings,
                   paths=paths_df, path_statements=st, _core=core, _inputs=inp)
+
+
+def _chunk_results(jobs: list[tuple], executor: Executor | None) -> Iterator[tuple]:
+    """The chunks' results in order: run here, or on ``executor`` with a few chunks in
+    flight per worker (finished chunks wait for their turn, so memory stays bounded)."""
+    if executor is None:
+        for job in jobs:
+            yield _run_chunk(*job)
+        return
+    window = 4 * int(getattr(executor, "_max_workers", 0) or 4)
+    todo = iter(jobs)
+    pending = deque(executor.submit(_run_chunk, *job) for job in islice(todo, window))
+    while pending:
+        done = pending.popleft().result()
+        nxt = next(todo, None)
+        if nxt is not None:
+            pending.append(executor.submit(_run_chunk, *nxt))
+        yield done
 
 
 def _weighted_core(cores: list[CoreOutput], weights: list[int]) -> CoreOutput:

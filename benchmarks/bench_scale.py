@@ -1,0 +1,39 @@
+"""Scale: 1,000,000 Monte Carlo paths x 60 months of the largest shipped scenario on a process
+pool of every core of this machine (target: completes, <= 60 s, < 4 GiB), in chunks of
+``cspmodel.result.CHUNK_PATHS``."""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+from bench_uncertainty import largest_scenario, with_distributions
+
+import cspmodel
+
+PATHS = 1_000_000
+TARGET_S, TARGET_GIB = 60.0, 4.0
+
+
+def main() -> None:
+    """Print the time and the peak memory of the million-path run."""
+    s = with_distributions(largest_scenario())
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        pool.submit(cspmodel.simulate, s, paths=100, seed=1).result()  # start the workers
+        t0 = time.perf_counter()
+        r = cspmodel.simulate(s, paths=PATHS, seed=1, executor=pool)
+        took = time.perf_counter() - t0
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    ok = "ok" if took <= TARGET_S and own + workers * child < TARGET_GIB else "MISSED"
+    print(f"{PATHS:,} paths x {s.horizon_months} months on {workers} workers: {took:.1f} s, "
+          f"peak {own:.2f} GiB in the parent and {child:.2f} GiB per worker ({ok}; target "
+          f"{TARGET_S:.0f} s, {TARGET_GIB:.0f} GiB)")
+    print(f"  kept: {', '.join(sorted(r.path_statements))}; operating profit p5 / p50 / p95: "
+          f"{r.paths['operating_profit'].quantile(0.05):,.0f} / "
+          f"{r.paths['operating_profit'].median():,.0f} / "
+          f"{r.paths['operating_profit'].quantile(0.95):,.0f} {s.currency}")
