@@ -1,4 +1,4 @@
-"""Explorer speed: a control change to redrawn figures (target <= 150 ms median on the largest
+"""Explorer speed: a control change to redrawn figures (target <= 50 ms median on the largest
 shipped scenario), measured in-process on the control's callback: override, simulate, headline
 figures, and the visible chart's matplotlib draw and PNG."""
 
@@ -17,7 +17,7 @@ import cspmodel  # noqa: E402
 from cspmodel.explorer import Explorer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET_MS = 150.0
+TARGET_MS = 50.0
 
 
 def _size(path: Path) -> int:
@@ -38,8 +38,8 @@ def _timed(set_value, values) -> list[float]:  # noqa: ANN001
     return times
 
 
-def main() -> None:
-    """Print the median and slowest update per kind of change."""
+def main() -> dict[str, float]:
+    """Print the median and slowest update per kind of change; return the overall median."""
     paths = sorted((ROOT / "scenarios").glob("*.yaml"))
     largest = max(paths, key=_size)
     s = cspmodel.load_scenario(largest)
@@ -89,6 +89,7 @@ def main() -> None:
           f"(target <= {TARGET_MS:.0f} ms: {'ok' if med <= TARGET_MS else 'MISSED'})")
     print(f"load average while measuring: {os.getloadavg()[0]:.2f} "
           f"(wall times above processor times mean other work shared the core)")
+    return {"explorer_ms": med}
 
 
 if __name__ == "__main__":
