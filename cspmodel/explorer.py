@@ -42,6 +42,7 @@ from .io import load_scenario, write_scenario
 from .plots import LiveChart
 from .result import Result, simulate
 from .schema import Scenario
+from .terms import TERM_KEYS, TERMS
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SCENARIOS_DIR = PROJECT_DIR / "scenarios"
@@ -106,10 +107,8 @@ CONTROLS: tuple[ControlSpec, ...] = (
                 "channel.indirect.distributor_margin", "percent", 0, 20, 0.5),
     ControlSpec("markup_vs_list", "Markup over list price, %", "segments.{seg}.markup_vs_list",
                 "percent", -20, 50, 0.5),
-    ControlSpec("monthly_share", "Customers on monthly terms, %", "segments.{seg}.term_mix",
-                "percent", 0, 100, 1),
-    ControlSpec("upfront_share", "Of the annual rest: paid upfront, %",
-                "segments.{seg}.term_mix", "percent", 0, 100, 1),
+    *(ControlSpec(f"term_{key}", f"{TERMS[key].label}, % of customers",
+                  "segments.{seg}.term_mix", "percent", 0, 100, 1) for key in TERM_KEYS),
     ControlSpec("prepay_discount", "Discount for paying upfront, %",
                 "segments.{seg}.prepay_discount", "percent", 0, 20, 0.5),
     ControlSpec("contract_policy", "Customer contracts", "segments.{seg}.contract_policy",
@@ -144,50 +143,35 @@ CONTROLS: tuple[ControlSpec, ...] = (
 )
 MONEY_CONTROLS = ("support_price", "labor_rate_per_hour", "azure_consumption")
 SPECS = {c.name: c for c in CONTROLS}
-TERM_CONTROLS = ("monthly_share", "upfront_share")
+TERM_CONTROLS = tuple(f"term_{key}" for key in TERM_KEYS)
 
 
-def term_mix_from_shares(monthly: float, upfront_of_annual: float,
-                         three_year: dict[str, float] | None = None) -> dict[str, float]:
-    """The term shares from the two the explorer shows; they add up to 1. The three-year
-    terms' shares (``three_year``, kept as in the file) come off the annual share.
+def rebalance(mix: dict[str, float], key: str, share: float,
+              offered: tuple[str, ...] = TERM_KEYS) -> dict[str, float]:
+    """The term mix with ``key`` at ``share`` of all customers and the other terms offered
+    scaled so that the shares add up to 1 (in their proportions; all on the first other term
+    offered where they held none).
 
-    Example:
-        >>> term_mix_from_shares(0.2, 0.25)   # 20% monthly; of the 80% annual, a quarter upfront
-        {'monthly': 0.2, 'annual_billed_monthly': 0.6000000000000001, 'annual_upfront': 0.2}
-        >>> term_mix_from_shares(0.2, 0.5, {"triennial_upfront": 0.4})["annual_upfront"]
-        0.2
+    Example (monthly from 20% to 40%: the annual terms' 80% becomes 60%, in proportion):
+        >>> mix = rebalance({"monthly": 0.2, "annual_billed_monthly": 0.6,
+        ...     "annual_upfront": 0.2}, "monthly", 0.4, ("monthly", "annual_billed_monthly",
+        ...     "annual_upfront"))
+        >>> {k: v for k, v in mix.items() if v}
+        {'monthly': 0.4, 'annual_billed_monthly': 0.45, 'annual_upfront': 0.15}
     """
-    fixed = {k: v for k, v in (three_year or {}).items() if v}
-    rest = max(0.0, 1.0 - monthly - sum(fixed.values()))
-    return {"monthly": monthly, "annual_billed_monthly": rest * (1.0 - upfront_of_annual),
-            "annual_upfront": rest * upfront_of_annual, **fixed}
-
-
-def shares_from_term_mix(term_mix: dict[str, float]) -> tuple[float, float]:
-    """The inverse of :func:`term_mix_from_shares`: the monthly share and the upfront share of
-    the annual terms (0 when there is no annual term).
-
-    Example:
-        >>> shares_from_term_mix({"monthly": 0.2, "annual_billed_monthly": 0.6,
-        ...                       "annual_upfront": 0.2})
-        (0.2, 0.25)
-    """
-    m = float(term_mix.get("monthly", 0.0))
-    annual = (float(term_mix.get("annual_billed_monthly", 0.0))
-              + float(term_mix.get("annual_upfront", 0.0)))
-    upfront = float(term_mix.get("annual_upfront", 0.0)) / annual if annual > 1e-12 else 0.0
-    return m, round(upfront, 12)
-
-
-def three_year_shares(term_mix: dict[str, float]) -> dict[str, float]:
-    """The three-year terms' shares of a term mix (those the explorer keeps as in the file).
-
-    Example:
-        >>> three_year_shares({"monthly": 0.5, "triennial_upfront": 0.5})
-        {'triennial_upfront': 0.5}
-    """
-    return {k: float(v) for k, v in term_mix.items() if k.startswith("triennial") and v}
+    share = min(max(float(share), 0.0), 1.0)
+    others = [k for k in offered if k != key]
+    held = sum(float(mix.get(k, 0.0)) for k in others)
+    out = {k: 0.0 for k in TERM_KEYS}
+    out[key] = share
+    for k in others:
+        if held > 1e-12:
+            out[k] = float(mix.get(k, 0.0)) * (1.0 - share) / held
+    if held <= 1e-12 and others:
+        out[others[0]] = 1.0 - share
+    elif not others:
+        out[key] = 1.0
+    return {k: round(v, 12) for k, v in out.items()}
 
 
 def _get(data: Any, path: str) -> Any:
@@ -319,6 +303,8 @@ class Explorer:
         self.segment_picker.add_class("csp-segment")
         self.segment_picker.observe(self._on_segment, names="value")
         self.tier_label = W.HTML()
+        self.term_total = W.HTML()  # the term shares, visibly adding up to 100%
+        self.term_total.add_class("csp-term-total")
 
     def _build_toolbar(self) -> None:
         """The scenario chooser, Reset, and Save as with its name."""
@@ -386,7 +372,7 @@ class Explorer:
             section("Channel", c["channel"], c["distributor_margin"]),
             section("Customers and terms", self.segment_picker, c["customers_at_start"],
                     c["new_customers_per_month"], c["churn_annual"], c["seats_per_customer"],
-                    c["markup_vs_list"], c["monthly_share"], c["upfront_share"],
+                    c["markup_vs_list"], self.term_total, *[c[k] for k in TERM_CONTROLS],
                     c["prepay_discount"], c["contract_policy"]),
             section("Support", self.tier_label, c["support_price"],
                     c["tickets_per_seat_month"], c["coverage_247"], c["labor_rate_per_hour"]),
@@ -444,12 +430,29 @@ class Explorer:
                     w.value = value == "24x7"
                 else:
                     w.value = value
-            monthly, upfront = shares_from_term_mix(
-                self._current_value(f"segments.{self._segment}.term_mix"))
-            _set_slider(self.controls["monthly_share"], 100.0 * monthly, 0, 100)
-            _set_slider(self.controls["upfront_share"], 100.0 * upfront, 0, 100)
+            self._show_term_mix(self._current_value(f"segments.{self._segment}.term_mix"))
         finally:
             self._loading = False
+
+    def _offered_terms(self) -> tuple[str, ...]:
+        """The terms every product of the chosen segment offers (the others stay at 0)."""
+        seg = self._base.segments[self._segment]
+        products = [*seg.product_mix, *seg.addons]
+        return tuple(k for k in TERM_KEYS if all(
+            TERMS[k].product_term in self._base.product_terms(p) for p in products))
+
+    def _show_term_mix(self, mix: dict[str, float]) -> None:
+        """The term sliders at their shares of all customers (the terms the segment's products
+        do not offer hidden, unless the mix holds them), and their total."""
+        offered = self._offered_terms()
+        for key in TERM_KEYS:
+            share = float(mix.get(key, 0.0))
+            _set_slider(self.controls[f"term_{key}"], 100.0 * share, 0, 100)
+            shown = key in offered or share > 0
+            self._rows[f"term_{key}"].layout.display = None if shown else "none"
+        total = 100.0 * sum(float(v) for v in mix.values())
+        self.term_total.value = (f"<b>Terms, as shares of all customers</b> (they add up to "
+                                 f"{total:.0f}%: moving one moves the others in proportion)")
 
     # -- reacting to the controls -----------------------------------------------------------
     def _on_control(self, name: str) -> Callable[[dict[str, Any]], None]:
@@ -468,9 +471,14 @@ class Explorer:
         base_value = _get(base_data, path)
         w = self.controls[name]
         if name in TERM_CONTROLS:
-            value: Any = term_mix_from_shares(self.controls["monthly_share"].value / 100.0,
-                                              self.controls["upfront_share"].value / 100.0,
-                                              three_year_shares(base_value))
+            current = self._current_value(path)
+            value: Any = rebalance(current, name[len("term_"):], w.value / 100.0,
+                                   self._offered_terms())
+            self._loading = True  # the other terms move with it, without a run each
+            try:
+                self._show_term_mix(value)
+            finally:
+                self._loading = False
             same = all(abs(value[k] - base_value.get(k, 0.0)) < 1e-12 for k in value)
         elif spec.kind == "percent":
             value = w.value / 100.0

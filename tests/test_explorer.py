@@ -20,10 +20,10 @@ from cspmodel.analysis import as_channel
 from cspmodel.dashboard import prelaunch_hook, scenario_path_for
 from cspmodel.explorer import (
     FIGURE_IDS,
+    TERM_CONTROLS,
     Explorer,
     open_explorer,
-    shares_from_term_mix,
-    term_mix_from_shares,
+    rebalance,
 )
 from cspmodel.plots import LiveChart
 
@@ -71,9 +71,12 @@ def test_controls_start_at_the_scenario_values(growing):
     assert c["churn_annual"].value == pytest.approx(100 * 0.12)
     assert c["customers_at_start"].value == 120
     assert c["seats_per_customer"].value == 8
-    # term mix 0.30 / 0.50 / 0.20: monthly 30%; upfront share of the annual rest 0.2/0.7
-    assert c["monthly_share"].value == pytest.approx(30.0)
-    assert c["upfront_share"].value == pytest.approx(100 * 0.2 / 0.7)
+    # term mix 0.30 / 0.50 / 0.20, each a share of all customers (issue 17: the upfront
+    # slider showed 28.6 for a file that says 20%)
+    assert c["term_monthly"].value == pytest.approx(30.0)
+    assert c["term_annual_billed_monthly"].value == pytest.approx(50.0)
+    assert c["term_annual_upfront"].value == pytest.approx(20.0)
+    assert "100%" in ex.term_total.value
     assert c["labor_rate_per_hour"].value == 48.0
     assert c["support_price"].value == growing.support.tiers[seg.support_tier].price_per_seat_month
     assert ex.overrides == {}
@@ -87,8 +90,7 @@ def test_changed_controls_show_the_engine_figures_for_the_same_overrides(growing
     c["churn_annual"].value = 20.0
     c["markup_vs_list"].value = 10.0
     c["customers_at_start"].value = 150
-    c["monthly_share"].value = 20.0
-    c["upfront_share"].value = 25.0
+    c["term_annual_upfront"].value = 30.0  # the others give up 10 points in proportion
     c["distributor_margin"].value = 3.0
     c["labor_rate_per_hour"].value = 55.0
     c["contract_policy"].value = "flexible"
@@ -96,9 +98,10 @@ def test_changed_controls_show_the_engine_figures_for_the_same_overrides(growing
         "segments.0.churn_annual": 0.2,
         "segments.0.markup_vs_list": 0.1,
         "segments.0.customers_at_start": 150.0,
-        # 20% monthly; the annual 80% split a quarter upfront: 0.8 * 0.75 = 0.6, 0.8 * 0.25 = 0.2
-        "segments.0.term_mix": {"monthly": 0.2, "annual_billed_monthly": 0.8 * 0.75,
-                                "annual_upfront": 0.8 * 0.25},
+        # upfront 20% -> 30%: monthly and annual billed monthly (30 : 50) share the other 70%
+        "segments.0.term_mix": {"monthly": 0.2625, "annual_billed_monthly": 0.4375,
+                                "annual_upfront": 0.3, "triennial_billed_monthly": 0.0,
+                                "triennial_billed_yearly": 0.0, "triennial_upfront": 0.0},
         "channel.indirect.distributor_margin": 0.03,
         "support.labor_rate_per_hour": 55.0,
         "segments.0.contract_policy": "flexible",
@@ -166,27 +169,54 @@ def test_monthly_terms_on_a_product_without_them_is_refused_readably():
     seg = next(i for i, g in enumerate(s.segments) if g.term_mix["monthly"] == 0)
     ex.segment_picker.value = seg
     before = shown(ex)
-    ex.controls["monthly_share"].value = 10.0
+    ex.controls["term_monthly"].value = 10.0
     if ex.message.value:  # a product of the segment has no monthly term
-        assert "Customers on monthly terms" in ex.message.value
+        assert "Monthly term" in ex.message.value
         assert shown(ex) == before
     else:
         assert_shows(ex, simulate(s.with_overrides(ex.overrides)))
 
 
-def test_term_mix_from_two_shares_always_adds_up():
-    # 35% monthly; of the 65% annual, 40% upfront: 0.65 * 0.6 = 0.39 billed monthly, 0.26 upfront
-    mix = term_mix_from_shares(0.35, 0.40)
-    assert mix["monthly"] == 0.35
-    assert mix["annual_billed_monthly"] == pytest.approx(0.39)
-    assert mix["annual_upfront"] == pytest.approx(0.26)
-    for m in np.linspace(0, 1, 11):
-        for u in np.linspace(0, 1, 11):
-            assert sum(term_mix_from_shares(m, u).values()) == pytest.approx(1.0, abs=1e-12)
-    assert shares_from_term_mix({"monthly": 0.35, "annual_billed_monthly": 0.39,
-                                 "annual_upfront": 0.26}) == pytest.approx((0.35, 0.4))
-    assert shares_from_term_mix({"monthly": 1.0, "annual_billed_monthly": 0.0,
-                                 "annual_upfront": 0.0}) == (1.0, 0.0)
+def test_moving_one_term_moves_the_others_in_proportion_and_they_add_up():
+    mix = {"monthly": 0.3, "annual_billed_monthly": 0.5, "annual_upfront": 0.2}
+    offered = ("monthly", "annual_billed_monthly", "annual_upfront")
+    out = rebalance(mix, "monthly", 0.65, offered)
+    assert out["monthly"] == 0.65
+    assert out["annual_billed_monthly"] == pytest.approx(0.35 * 5 / 7)
+    assert out["annual_upfront"] == pytest.approx(0.35 * 2 / 7)
+    for key in offered:
+        for share in np.linspace(0, 1, 11):
+            assert sum(rebalance(mix, key, share, offered).values()) == pytest.approx(1.0,
+                                                                                      abs=1e-9)
+    # the others held nothing: the rest goes to the first other term offered
+    assert rebalance({"monthly": 1.0}, "monthly", 0.4, offered)["annual_billed_monthly"] == 0.6
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_control_shows_the_files_value_in_every_segment(path: Path) -> None:
+    from cspmodel.explorer import CONTROLS
+
+    s = load_scenario(path)
+    ex = Explorer(s, path=path, scenarios_dir=None)
+    data = s.model_dump(mode="json")
+    for i, seg in enumerate(s.segments):
+        ex.segment_picker.value = i
+        tier = seg.support_tier
+        for spec in CONTROLS:
+            w = ex.controls[spec.name]
+            node = data
+            for part in spec.path.format(seg=i, tier=tier).split("."):
+                node = node[int(part)] if isinstance(node, list) else node[part]
+            if spec.name in TERM_CONTROLS:
+                want = 100.0 * node[spec.name[len("term_"):]]
+            elif spec.kind == "percent":
+                want = 100.0 * node
+            elif spec.kind == "check":
+                want = node == "24x7"
+            else:
+                want = node
+            assert w.value == pytest.approx(want), (path.stem, i, spec.name)
+    assert ex.overrides == {}
 
 
 def test_reset_chooser_and_save_as(growing, tmp_path):
