@@ -43,6 +43,7 @@ from .plots import LiveChart
 from .result import Result, simulate
 from .schema import Scenario
 from .terms import TERM_KEYS, TERMS
+from .util import add_months
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SCENARIOS_DIR = PROJECT_DIR / "scenarios"
@@ -343,6 +344,8 @@ class Explorer:
             self.figures[key] = w
         self.notes = W.HTML()
         self.notes.add_class("csp-notes")
+        self.eligibility = W.HTML()  # direct bill for a book Microsoft would not admit: first
+        self.eligibility.add_class("csp-eligibility")
 
         self.images = {k: W.Image(format="png", layout=W.Layout(width="100%",
                                                                  max_width="980px"))
@@ -385,7 +388,8 @@ class Explorer:
         toolbar.add_class("csp-row")
         cards = W.HBox(list(self.figures.values()), layout=W.Layout(flex_flow="row wrap"))
         cards.add_class("csp-cards")
-        right = W.VBox([cards, self.tabs, self.notes], layout=W.Layout(flex="1 1 auto"))
+        right = W.VBox([self.eligibility, cards, self.tabs, self.notes],
+                       layout=W.Layout(flex="1 1 auto"))
         self.widget = W.VBox([W.HTML(CSS), self.title, toolbar, self.message,
                               _row(panel, right)])
         self.widget.add_class("csp-app")
@@ -647,8 +651,11 @@ class Explorer:
         }
         raws = {k: float(s[k]) for k in shown if k in s.index}
         raws["credit_exposure"] = float(res.monthly["credit_exposure"].max())
+        eligible = self._direct_eligibility(res)
         for key, (label, text, sub) in shown.items():
             raw = raws[key]
+            if eligible is not None and key != "credit_exposure":
+                label, sub = f"{label} (direct: not eligible)", "if Microsoft admitted the book"
             neg = " csp-neg" if raw < 0 else ""
             self.figures[key].value = (
                 f'<div class="csp-card"><div class="csp-card-label">{label}</div>'
@@ -657,6 +664,30 @@ class Explorer:
                 f'<div class="csp-card-sub">{html.escape(sub)}</div></div>')
         notes = "".join(f"<li>{html.escape(w)}</li>" for w in res.warnings)
         self.notes.value = f"<b>Notes from the model</b><ul>{notes}</ul>" if notes else ""
+
+    def _direct_eligibility(self, res: Result) -> str | None:
+        """For the direct channel and a book below Microsoft's direct-bill threshold: show it
+        first, with the billings still missing (else clear it). Returns the note or None."""
+        from .channel import check_threshold, direct_bill_need
+
+        self.eligibility.value = ""
+        if self.scenario.channel.model != "direct":
+            return None
+        check = check_threshold(res.monthly["csp_billed_revenue"].to_numpy(),
+                                direct_bill_need(self.scenario))
+        if check.first_below is None:
+            return None
+        cur = res.currency
+        missing = max(check.need_at_first_below - check.ttm_at_first_below, 0.0)
+        when = add_months(self.scenario.start_month, check.first_below).strftime("%Y-%m")
+        note = (f"Not eligible for direct bill: Microsoft asks for "
+                f"{_money(check.need_at_first_below, cur)} of CSP billings over 12 months, and "
+                f"this book bills {_money(check.ttm_at_first_below, cur)} in the 12 months to "
+                f"{when}: {_money(missing, cur)} missing. The figures below are what direct "
+                "would earn if Microsoft admitted it.")
+        self.eligibility.value = (f'<div class="csp-message-error" id="csp-not-eligible">'
+                                  f"{html.escape(note)}</div>")
+        return note
 
     @staticmethod
     def _exposure_card(res: Result) -> tuple[str, str, str]:

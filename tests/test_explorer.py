@@ -382,3 +382,22 @@ def test_azure_controls_start_at_the_file_and_move_the_figures_and_the_exposure_
     assert_shows(ex, simulate(s.with_overrides(expected)))
     plain = Explorer(load_scenario(GROWING), path=GROWING)
     assert "no Azure" in plain.figures["credit_exposure"].value
+
+
+def test_direct_for_a_book_below_the_threshold_says_not_eligible_first():
+    from cspmodel.channel import trailing_12
+    from cspmodel.formatting import fmt_money
+
+    s = load_scenario(SCENARIOS / "small_indirect_msp.yaml")
+    ex = Explorer(s, scenarios_dir=None)
+    assert ex.eligibility.value == ""
+    ex.controls["channel"].value = "direct"
+    note = ex.eligibility.value
+    first_year = trailing_12(ex.result.monthly["csp_billed_revenue"].to_numpy())[0]
+    assert "Not eligible for direct bill" in note
+    assert fmt_money(1_000_000 - first_year, "USD") + " missing" in note
+    assert "(direct: not eligible)" in ex.figures["operating_profit"].value
+    ex.controls["channel"].value = "indirect"
+    assert ex.eligibility.value == ""
+    big = load_scenario(SCENARIOS / "established_direct_partner.yaml")
+    assert Explorer(big, scenarios_dir=None).eligibility.value == ""  # direct and eligible
