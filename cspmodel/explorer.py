@@ -143,6 +143,7 @@ CONTROLS: tuple[ControlSpec, ...] = (
                 "segments.{seg}.azure.payment_days", "number"),
 )
 MONEY_CONTROLS = ("support_price", "labor_rate_per_hour", "azure_consumption")
+MAX_KEPT = 3  # what-ifs the compare strip keeps beside the file
 SPECS = {c.name: c for c in CONTROLS}
 TERM_CONTROLS = tuple(f"term_{key}" for key in TERM_KEYS)
 
@@ -232,6 +233,8 @@ class Explorer:
         self._invalid = False
         self._cache: dict[tuple[str, str], Result] = {}
         self._stale = {"profit_and_cash": True, "waterfall": True, "channels": True}
+        self._baseline: dict[str, float] | None = None  # the file's figures, for the deltas
+        self.kept: list[tuple[str, dict[str, float], dict[str, Any]]] = []  # saved what-ifs
         self.scenario = scenario
         self.result: Result | None = None
         self._charts = {k: LiveChart(k, dpi=dpi) for k in self._stale}  # type: ignore[arg-type]
@@ -326,6 +329,11 @@ class Explorer:
                                     tooltip="Write the current settings as a new scenario file")
         self.save_button.add_class("csp-save")
         self.save_button.on_click(lambda _b: self._on_save())
+        self.keep_button = W.Button(description="Keep for comparison", icon="thumb-tack",
+                                    tooltip="Keep these settings' figures beside the file's "
+                                    f"(the last {MAX_KEPT})")
+        self.keep_button.add_class("csp-keep")
+        self.keep_button.on_click(lambda _b: self.keep())
         if self.scenarios_dir is None:
             self.save_button.disabled = True
 
@@ -344,6 +352,8 @@ class Explorer:
             self.figures[key] = w
         self.notes = W.HTML()
         self.notes.add_class("csp-notes")
+        self.compare = W.HTML()  # the file against up to MAX_KEPT kept what-ifs
+        self.compare.add_class("csp-compare")
         self.eligibility = W.HTML()  # direct bill for a book Microsoft would not admit: first
         self.eligibility.add_class("csp-eligibility")
 
@@ -383,12 +393,13 @@ class Explorer:
                     c["azure_pec_eligible"], c["azure_reserved"], c["azure_fee"],
                     c["azure_payment_days"]),
         ], layout=W.Layout(width="400px", min_width="340px"))
-        toolbar = W.HBox([self.chooser, self.reset_button, self.save_name, self.save_button],
+        toolbar = W.HBox([self.chooser, self.reset_button, self.keep_button, self.save_name,
+                          self.save_button],
                          layout=W.Layout(flex_flow="row wrap"))
         toolbar.add_class("csp-row")
         cards = W.HBox(list(self.figures.values()), layout=W.Layout(flex_flow="row wrap"))
         cards.add_class("csp-cards")
-        right = W.VBox([self.eligibility, cards, self.tabs, self.notes],
+        right = W.VBox([self.eligibility, cards, self.compare, self.tabs, self.notes],
                        layout=W.Layout(flex="1 1 auto"))
         self.widget = W.VBox([W.HTML(CSS), self.title, toolbar, self.message,
                               _row(panel, right)])
@@ -529,6 +540,7 @@ class Explorer:
         """Start again from another scenario (the chooser calls this)."""
         self._base, self.path = scenario, path
         self._overrides, self._segment, self._cache = {}, 0, {}
+        self._baseline, self.kept = None, []
         self._load_controls()
         self._recompute()
 
@@ -649,13 +661,17 @@ class Explorer:
                             "lowest cumulative cash"),
             "credit_exposure": self._exposure_card(res),
         }
-        raws = {k: float(s[k]) for k in shown if k in s.index}
-        raws["credit_exposure"] = float(res.monthly["credit_exposure"].max())
+        raws = self._figures_of(res)
+        if self._baseline is None and not self._overrides:
+            self._baseline = raws  # the file's own figures: what every what-if is against
         eligible = self._direct_eligibility(res)
         for key, (label, text, sub) in shown.items():
             raw = raws[key]
             if eligible is not None and key != "credit_exposure":
                 label, sub = f"{label} (direct: not eligible)", "if Microsoft admitted the book"
+            delta = self._delta_text(key, raw, cur)
+            if delta:
+                sub = f"{sub}; {delta}"
             neg = " csp-neg" if raw < 0 else ""
             self.figures[key].value = (
                 f'<div class="csp-card"><div class="csp-card-label">{label}</div>'
@@ -664,6 +680,74 @@ class Explorer:
                 f'<div class="csp-card-sub">{html.escape(sub)}</div></div>')
         notes = "".join(f"<li>{html.escape(w)}</li>" for w in res.warnings)
         self.notes.value = f"<b>Notes from the model</b><ul>{notes}</ul>" if notes else ""
+
+    @staticmethod
+    def _figures_of(res: Result) -> dict[str, float]:
+        """The headline figures the cards show, as numbers."""
+        out = {k: float(res.summary[k]) for k in FIGURE_IDS if k in res.summary.index}
+        out["credit_exposure"] = float(res.monthly["credit_exposure"].max())
+        return out
+
+    def _delta_text(self, key: str, value: float, currency: str) -> str:
+        """A figure's change against the file's (money and %; points for a margin; months
+        for break-even); empty with no change or no baseline."""
+        base = None if self._baseline is None else self._baseline.get(key)
+        if base is None or not self._overrides or (math.isnan(base) and math.isnan(value)):
+            return ""
+        if math.isnan(base) or math.isnan(value):
+            return "the file: " + ("never" if math.isnan(base) else f"month {base:.0f}")
+        diff = value - base
+        if abs(diff) < 1e-9:
+            return "as in the file"
+        sign = "+" if diff > 0 else "-"
+        if key == "operating_margin":
+            return f"{sign}{abs(100 * diff):.1f} points against the file"
+        if key == "break_even_month":
+            return f"{sign}{abs(diff):.0f} months against the file"
+        pct = f" ({sign}{abs(diff / base) * 100:.1f}%)" if base else ""
+        return f"{sign}{_money(abs(diff), currency)}{pct} against the file"
+
+    def keep(self) -> None:
+        """Keep the current settings' figures for the compare strip (the last
+        :data:`MAX_KEPT`), beside the file's."""
+        if self.result is None or self._invalid:
+            return
+        n = (self.kept[-1][0].split()[-1] if self.kept else "0")
+        name = f"What-if {int(n) + 1}"
+        self.kept = [*self.kept, (name, self._figures_of(self.result), self.overrides)]
+        self.kept = self.kept[-MAX_KEPT:]
+        self._show_compare()
+
+    def _show_compare(self) -> None:
+        """The file's figures and the kept what-ifs side by side, each with what it changed."""
+        if not self.kept or self._baseline is None:
+            self.compare.value = ""
+            return
+        cur = self._base.currency
+        cols = [("The file", self._baseline, {}), *self.kept]
+        head = "".join(f"<th>{html.escape(name)}</th>" for name, _, _ in cols)
+        labels = {"operating_profit": "Operating profit", "operating_margin": "Operating margin",
+                  "npv": "NPV of cash", "break_even_month": "Break-even month",
+                  "cash_trough": "Cash trough", "credit_exposure": "Azure credit exposure"}
+
+        def cell(key: str, v: float) -> str:
+            if math.isnan(v):
+                return "never"
+            if key == "operating_margin":
+                return f"{100 * v:.1f}%"
+            if key == "break_even_month":
+                return break_even_text(v, self._base.horizon_months)
+            return _money(v, cur)
+
+        rows = "".join(
+            f"<tr><td>{labels[k]}</td>"
+            + "".join(f'<td data-key="{k}" data-value="{figs[k]!r}">{cell(k, figs[k])}</td>'
+                      for _, figs, _ in cols) + "</tr>" for k in labels)
+        changes = "".join(
+            f"<td>{html.escape('; '.join(f'{p} = {v}' for p, v in over.items()) or '-')}</td>"
+            for _, _, over in cols)
+        self.compare.value = (f'<table class="csp-compare-table"><tr><th></th>{head}</tr>'
+                              f"{rows}<tr><td>Changed</td>{changes}</tr></table>")
 
     def _direct_eligibility(self, res: Result) -> str | None:
         """For the direct channel and a book below Microsoft's direct-bill threshold: show it

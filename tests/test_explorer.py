@@ -401,3 +401,32 @@ def test_direct_for_a_book_below_the_threshold_says_not_eligible_first():
     assert ex.eligibility.value == ""
     big = load_scenario(SCENARIOS / "established_direct_partner.yaml")
     assert Explorer(big, scenarios_dir=None).eligibility.value == ""  # direct and eligible
+
+
+def test_every_figure_shows_its_change_against_the_file_and_three_what_ifs_are_kept():
+    from cspmodel.formatting import fmt_money
+
+    s = load_scenario(SCENARIOS / "small_indirect_msp.yaml")
+    ex = Explorer(s, scenarios_dir=None)
+    file_profit = float(simulate(s).summary["operating_profit"])
+    assert "against the file" not in ex.figures["operating_profit"].value
+    ex.controls["churn_annual"].value = 20.0
+    moved = simulate(s.with_overrides({"segments.0.churn_annual": 0.2}))
+    diff = float(moved.summary["operating_profit"]) - file_profit
+    text = ex.figures["operating_profit"].value
+    assert f"-{fmt_money(-diff, 'USD')} ({100 * diff / file_profit:.1f}%) against the file" in text
+    margin = 100 * (float(moved.summary["operating_margin"])
+                    - float(simulate(s).summary["operating_margin"]))
+    assert f"-{abs(margin):.1f} points against the file" in ex.figures["operating_margin"].value
+    for churn in (20.0, 25.0, 30.0, 35.0):
+        ex.controls["churn_annual"].value = churn
+        ex.keep()
+    assert [name for name, _, _ in ex.kept] == ["What-if 2", "What-if 3", "What-if 4"]
+    assert [over for _, _, over in ex.kept][-1] == {"segments.0.churn_annual": 0.35}
+    table = ex.compare.value
+    assert table.count("<th>") == 5  # a blank corner, the file and the three kept
+    last = simulate(s.with_overrides({"segments.0.churn_annual": 0.35}))
+    assert f'data-value="{float(last.summary["operating_profit"])!r}"' in table
+    assert f'data-value="{file_profit!r}"' in table
+    ex.reset()
+    assert "against the file" not in ex.figures["operating_profit"].value
