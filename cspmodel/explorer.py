@@ -144,6 +144,21 @@ CONTROLS: tuple[ControlSpec, ...] = (
 )
 MONEY_CONTROLS = ("support_price", "labor_rate_per_hour", "azure_consumption")
 MAX_KEPT = 3  # what-ifs the compare strip keeps beside the file
+# goal seeking: a figure and its target (metric, target, or "direct" to reach indirect's
+# operating profit), and the inputs that may move (the control that shows each)
+GOALS = {
+    "Operating margin of 20%": ("operating_margin", 0.20),
+    "Operating profit of 0 over the horizon": ("operating_profit", 0.0),
+    "Support plans' margin of 50%": ("support_gross_margin", 0.50),
+    "Direct bill earns as much as indirect": ("operating_profit", "direct"),
+}
+MOVES = {
+    "Support plan price": "support_price",
+    "Markup over list price": "markup_vs_list",
+    "New customers per month": "new_customers_per_month",
+    "Customers at start": "customers_at_start",
+    "Distributor margin": "distributor_margin",
+}
 SPECS = {c.name: c for c in CONTROLS}
 TERM_CONTROLS = tuple(f"term_{key}" for key in TERM_KEYS)
 
@@ -322,6 +337,7 @@ class Explorer:
                                      tooltip="Back to the scenario file's values")
         self.reset_button.add_class("csp-reset")
         self.reset_button.on_click(lambda _b: self.reset())
+        full = W.Layout(width="96%")
         self.save_name = W.Text(placeholder="Name for a new scenario",
                                 layout=W.Layout(width="240px"))
         self.save_name.add_class("csp-save-name")
@@ -334,6 +350,14 @@ class Explorer:
                                     f"(the last {MAX_KEPT})")
         self.keep_button.add_class("csp-keep")
         self.keep_button.on_click(lambda _b: self.keep())
+        self.goal = W.Dropdown(options=list(GOALS), description="Reach", layout=full)
+        self.move = W.Dropdown(options=list(MOVES), description="by moving", layout=full)
+        self.seek_button = W.Button(description="Find it", icon="crosshairs")
+        self.seek_button.on_click(lambda _b: self.seek())
+        self.seek_answer = W.HTML()
+        for w, name in ((self.goal, "goal"), (self.move, "move"),
+                        (self.seek_button, "seek"), (self.seek_answer, "seek-answer")):
+            w.add_class(f"csp-{name}")
         if self.scenarios_dir is None:
             self.save_button.disabled = True
 
@@ -387,6 +411,8 @@ class Explorer:
                     c["new_customers_per_month"], c["churn_annual"], c["seats_per_customer"],
                     c["markup_vs_list"], self.term_total, *[c[k] for k in TERM_CONTROLS],
                     c["prepay_discount"], c["contract_policy"]),
+            section("Goal seeking", self.goal, self.move, self.seek_button,
+                    self.seek_answer),
             section("Support", self.tier_label, c["support_price"],
                     c["tickets_per_seat_month"], c["coverage_247"], c["labor_rate_per_hour"]),
             section("Azure (the chosen segment)", c["azure_consumption"],
@@ -706,6 +732,45 @@ class Explorer:
             return f"{sign}{abs(diff):.0f} months against the file"
         pct = f" ({sign}{abs(diff / base) * 100:.1f}%)" if base else ""
         return f"{sign}{_money(abs(diff), currency)}{pct} against the file"
+
+    def seek(self, goal: str | None = None, move: str | None = None) -> Any:  # noqa: ANN401
+        """Find the value of an input (``move``, a key of :data:`MOVES`) at which a figure
+        reaches its target (``goal``, a key of :data:`GOALS`) with the package's break-even
+        solver, for the current settings; when found, set the input's control to it (the
+        figures and charts follow). Returns the :class:`cspmodel.uncertainty.BreakEven`."""
+        from .uncertainty import breakeven
+
+        goal = goal or self.goal.value
+        move = move or self.move.value
+        if self.goal.value != goal:
+            self.goal.value = goal
+        if self.move.value != move:
+            self.move.value = move
+        metric, target = GOALS[goal]
+        spec = SPECS[MOVES[move]]
+        key = self._path(spec)
+        scenario = self.scenario
+        against = None
+        if target == "direct":
+            scenario, against = as_channel(scenario, "direct"), as_channel(scenario, "indirect")
+            target = 0.0
+        if spec.name == "distributor_margin" and scenario.channel.model == "direct" \
+                and against is None:
+            self.seek_answer.value = ("<i>The distributor's margin does not act on a direct "
+                                      "book: choose another input.</i>")
+            return None
+        high = None
+        if spec.name in ("customers_at_start", "new_customers_per_month", "support_price"):
+            current = float(_get(scenario.model_dump(mode="json"), key) or 0.0)
+            high = (max(4.0 * current, 200.0) if spec.name == "support_price"
+                    else max(20.0 * current, 500.0))  # a book may need many more customers
+        found = breakeven(scenario, key, metric, target=float(target), against=against,
+                          low=0.0 if high is not None else None, high=high)
+        self.seek_answer.value = f"<p>{html.escape(found.sentence)}</p>"
+        if found.found:
+            value = found.value * (100.0 if spec.kind == "percent" else 1.0)
+            self.controls[spec.name].value = round(value, 6)
+        return found
 
     def keep(self) -> None:
         """Keep the current settings' figures for the compare strip (the last

@@ -430,3 +430,23 @@ def test_every_figure_shows_its_change_against_the_file_and_three_what_ifs_are_k
     assert f'data-value="{file_profit!r}"' in table
     ex.reset()
     assert "against the file" not in ex.figures["operating_profit"].value
+
+
+def test_goal_seeking_answers_as_the_break_even_solver_and_applies_the_value():
+    from cspmodel import breakeven
+
+    s = load_scenario(SCENARIOS / "small_indirect_msp.yaml")
+    ex = Explorer(s, scenarios_dir=None)
+    tier = s.segments[0].support_tier
+    found = ex.seek("Support plans' margin of 50%", "Support plan price")
+    key = f"support.tiers.{tier}.price_per_seat_month"
+    want = breakeven(s, key, "support_gross_margin", target=0.5, low=0.0,
+                     high=max(4 * s.support.tiers[tier].price_per_seat_month, 200.0))
+    assert found.found and found.value == pytest.approx(want.value, rel=1e-9)
+    assert ex.overrides[key] == pytest.approx(want.value, rel=1e-6)
+    assert float(ex.result.summary["support_gross_margin"]) == pytest.approx(0.5, abs=1e-5)
+    assert "reaches 0.5" in ex.seek_answer.value
+    # a margin target by moving the markup (a percent control)
+    found = ex.seek("Operating margin of 20%", "Markup over list price")
+    assert found.found
+    assert float(ex.result.summary["operating_margin"]) == pytest.approx(0.2, abs=1e-4)
