@@ -345,6 +345,11 @@ class Explorer:
                                     tooltip="Write the current settings as a new scenario file")
         self.save_button.add_class("csp-save")
         self.save_button.on_click(lambda _b: self._on_save())
+        self.meeting_button = W.Button(description="Report and deck", icon="file-powerpoint-o",
+                                       tooltip="Save these settings as a new scenario (the "
+                                       "name beside), then write its report page and deck")
+        self.meeting_button.add_class("csp-meeting")
+        self.meeting_button.on_click(lambda _b: self._on_meeting())
         self.keep_button = W.Button(description="Keep for comparison", icon="thumb-tack",
                                     tooltip="Keep these settings' figures beside the file's "
                                     f"(the last {MAX_KEPT})")
@@ -360,6 +365,7 @@ class Explorer:
             w.add_class(f"csp-{name}")
         if self.scenarios_dir is None:
             self.save_button.disabled = True
+            self.meeting_button.disabled = True
 
     def _build_outputs(self) -> None:
         """The title, the message line, the figure cards, the notes, and the tabs of charts
@@ -420,7 +426,7 @@ class Explorer:
                     c["azure_payment_days"]),
         ], layout=W.Layout(width="400px", min_width="340px"))
         toolbar = W.HBox([self.chooser, self.reset_button, self.keep_button, self.save_name,
-                          self.save_button],
+                          self.save_button, self.meeting_button],
                          layout=W.Layout(flex_flow="row wrap"))
         toolbar.add_class("csp-row")
         cards = W.HBox(list(self.figures.values()), layout=W.Layout(flex_flow="row wrap"))
@@ -892,6 +898,40 @@ class Explorer:
             self._show_message(exc, error=True, prefix="Not saved:")
             return
         self._show_message(f"Saved as {path.name} in {path.parent}.")
+
+    def _on_meeting(self) -> None:
+        self._show_message("Writing the scenario, its report page and its deck...")
+        try:
+            written = self.into_the_meeting(self.save_name.value)
+        except (ScenarioError, ValueError, OSError) as exc:
+            self._show_message(exc, error=True, prefix="Not written:")
+            return
+        except Exception as exc:  # noqa: BLE001 - the report could not be made: say why
+            self._show_message(f"{type(exc).__name__}: {exc}", error=True,
+                               prefix="The report could not be made:")
+            return
+        self._show_message("Wrote " + ", ".join(f"{p.name}" for p in written)
+                           + f" in {written[0].parent}.")
+
+    def into_the_meeting(self, name: str, formats: tuple[str, ...] = ("html", "pptx")
+                         ) -> list[Path]:
+        """Save the current settings as a new scenario file (:meth:`save_as`), then write its
+        report page and its PowerPoint deck beside it (``cspmodel report``'s formats). Returns
+        the files written, the scenario first.
+
+        Example:
+            >>> ex.into_the_meeting("Growing VAR, direct")  # doctest: +SKIP
+            [PosixPath('.../growing_var_direct.yaml'), PosixPath('.../growing_var_direct.html'),
+             PosixPath('.../growing_var_direct.pptx')]
+        """
+        from .present import load_source, write_report
+
+        path = self.save_as(name)
+        source = load_source(str(path))
+        written = [path]
+        for fmt in formats:
+            written.append(Path(write_report(source, fmt, str(path.with_suffix(f".{fmt}")))))
+        return written
 
     def save_as(self, name: str) -> Path:
         """Write the current settings as a new scenario file named after ``name`` in the

@@ -450,3 +450,25 @@ def test_goal_seeking_answers_as_the_break_even_solver_and_applies_the_value():
     found = ex.seek("Operating margin of 20%", "Markup over list price")
     assert found.found
     assert float(ex.result.summary["operating_margin"]) == pytest.approx(0.2, abs=1e-4)
+
+
+def test_into_the_meeting_writes_the_scenario_its_report_page_and_its_deck(tmp_path):
+    from pptx import Presentation
+
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    shutil.copy(SCENARIOS / "small_indirect_msp.yaml", folder / "small_indirect_msp.yaml")
+    ex = Explorer.from_file(folder / "small_indirect_msp.yaml")
+    ex.controls["churn_annual"].value = 20.0
+    current = ex.scenario
+    ex.save_name.value = "MSP, more churn"
+    ex._on_meeting()
+    assert "Wrote msp_more_churn.yaml, msp_more_churn.html, msp_more_churn.pptx" in \
+        ex.message.value, ex.message.value
+    saved = load_scenario(folder / "msp_more_churn.yaml")
+    assert saved.segments[0].churn_annual == current.segments[0].churn_annual == 0.2
+    page = (folder / "msp_more_churn.html").read_text()
+    profit = simulate(saved).summary["operating_profit"]
+    assert f"{profit:,.0f}" in page and "MSP, more churn" in page
+    deck = Presentation(str(folder / "msp_more_churn.pptx"))
+    assert deck.slides[0].shapes.title.text == "MSP, more churn"
