@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import html
+import io
 import json
 import math
 import re
@@ -144,6 +145,7 @@ CONTROLS: tuple[ControlSpec, ...] = (
 )
 MONEY_CONTROLS = ("support_price", "labor_rate_per_hour", "azure_consumption")
 MAX_KEPT = 3  # what-ifs the compare strip keeps beside the file
+BAND_PATHS = 1_000  # Monte Carlo paths of the uncertainty bands
 # goal seeking: a figure and its target (metric, target, or "direct" to reach indirect's
 # operating profit), and the inputs that may move (the control that shows each)
 GOALS = {
@@ -360,6 +362,10 @@ class Explorer:
         self.seek_button = W.Button(description="Find it", icon="crosshairs")
         self.seek_button.on_click(lambda _b: self.seek())
         self.seek_answer = W.HTML()
+        self.bands = W.Checkbox(description=f"Uncertainty bands ({BAND_PATHS:,} paths)",
+                                indent=False)
+        self.bands.add_class("csp-bands")
+        self.bands.observe(lambda _c: self._on_bands(), names="value")
         for w, name in ((self.goal, "goal"), (self.move, "move"),
                         (self.seek_button, "seek"), (self.seek_answer, "seek-answer")):
             w.add_class(f"csp-{name}")
@@ -431,7 +437,8 @@ class Explorer:
         toolbar.add_class("csp-row")
         cards = W.HBox(list(self.figures.values()), layout=W.Layout(flex_flow="row wrap"))
         cards.add_class("csp-cards")
-        right = W.VBox([self.eligibility, cards, self.compare, self.tabs, self.notes],
+        right = W.VBox([self.eligibility, cards, self.compare, self.bands, self.tabs,
+                        self.notes],
                        layout=W.Layout(flex="1 1 auto"))
         self.widget = W.VBox([W.HTML(CSS), self.title, toolbar, self.message,
                               _row(panel, right)])
@@ -641,10 +648,54 @@ class Explorer:
         kind = list(self._charts)[index]
         if not self._stale[kind]:
             return
+        if kind == "profit_and_cash" and self.bands.value:
+            self.images[kind].value = self._fan_png()
+            self._stale[kind] = False
+            return
         chart = self._charts[kind]
         chart.update(self.both_channels() if kind == "channels" else self.result)
         self.images[kind].value = chart.png()
         self._stale[kind] = False
+
+    def uncertain(self) -> Scenario:
+        """The current settings with their uncertainty: the scenario's own distributions, or
+        where it has none, +-20% (uniform) on each input moved with the controls and on each
+        segment's churn and new customers."""
+        from .drivers import _targets, uncertain_fields
+
+        if uncertain_fields(self.scenario):
+            return self.scenario
+        keys = [k for k, v in self._overrides.items()
+                if isinstance(v, int | float) and _targets(self.scenario, k)]
+        keys += [f"segments.{i}.{k}" for i in range(len(self.scenario.segments))
+                 for k in ("churn_annual", "new_customers_per_month")
+                 if f"segments.{i}.{k}" not in keys]
+        over = {}
+        for k in keys:
+            v = float(_get(self.scenario.model_dump(mode="json"), k))
+            if v > 0:
+                hi = min(1.2 * v, 1.0) if ("churn" in k or "share" in k) else 1.2 * v
+                over[k] = {"dist": "uniform", "low": 0.8 * v, "high": hi}
+        return self.scenario.with_overrides(over) if over else self.scenario
+
+    def _fan_png(self) -> bytes:
+        """Operating profit and cumulative cash as fan charts (5th to 95th percentile) of
+        :data:`BAND_PATHS` paths of :meth:`uncertain`."""
+        from . import plots
+
+        mc = simulate(self.uncertain(), paths=BAND_PATHS, seed=1)
+        self.band_result = mc
+        fig = plots.Figure(figsize=(10, 7), dpi=80)
+        ax1, ax2 = fig.subplots(2, 1)
+        plots.fan(mc, "operating_profit", ax=ax1, color=plots.POSITIVE,
+                  title=f"Operating profit and cumulative cash, 5th to 95th percentile of "
+                        f"{BAND_PATHS:,} paths")
+        plots.fan(mc, "cumulative_cash", ax=ax2, title="")
+        fig.set_layout_engine("constrained")
+        buf = io.BytesIO()
+        plots.FigureCanvasAgg(fig)
+        fig.savefig(buf, format="png")
+        return buf.getvalue()
 
     def summary_markdown(self) -> str:
         """The executive summary of the current settings (the same as every view's)."""
@@ -738,6 +789,11 @@ class Explorer:
             return f"{sign}{abs(diff):.0f} months against the file"
         pct = f" ({sign}{abs(diff / base) * 100:.1f}%)" if base else ""
         return f"{sign}{_money(abs(diff), currency)}{pct} against the file"
+
+    def _on_bands(self) -> None:
+        self._stale["profit_and_cash"] = True
+        self.tabs.selected_index = 0
+        self._draw_visible()
 
     def seek(self, goal: str | None = None, move: str | None = None) -> Any:  # noqa: ANN401
         """Find the value of an input (``move``, a key of :data:`MOVES`) at which a figure
