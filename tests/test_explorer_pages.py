@@ -166,3 +166,52 @@ def test_the_dashboard_culls_a_closed_pages_kernel() -> None:
     manager = config.MappingKernelManager
     assert manager.cull_idle_timeout == KERNEL_IDLE_SECONDS <= 300
     assert manager.cull_connected is False and manager.cull_interval > 0
+
+
+def test_a_partner_moves_controls_sees_the_deltas_seeks_a_goal_and_draws_the_bands(dashboard):
+    """Issue 17 in a real browser: the controls show the file, three moved controls show
+    their change against the file, a goal seek answers, the bands toggle, the page closes."""
+    from playwright.sync_api import sync_playwright
+
+    name = "small_indirect_msp"
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    seg = scenario.segments[0]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1200})
+            t0 = time.monotonic()
+            page.goto(f"{dashboard}/?token={TOKEN}&scenario={name}", timeout=90_000)
+            page.wait_for_selector("#csp-operating-profit", timeout=90_000)
+            print(f"first figures {time.monotonic() - t0:.1f} s after the page was asked for")
+            shown = {c: float(page.input_value(f".csp-control-{c} input"))
+                     for c in ("customers-at-start", "new-customers-per-month")}
+            assert shown == {"customers-at-start": seg.customers_at_start,
+                             "new-customers-per-month": seg.new_customers_per_month}
+            before = _shown(page, "csp-operating-profit")
+            for control, value in (("customers-at-start", "45"),
+                                   ("new-customers-per-month", "2"),
+                                   ("labor-rate-per-hour", "60")):
+                page.fill(f".csp-control-{control} input", value)
+                page.press(f".csp-control-{control} input", "Enter")
+                page.wait_for_function(
+                    "v => document.querySelector('#csp-operating-profit')"
+                    ".getAttribute('data-value') !== v",
+                    arg=repr(_shown(page, "csp-operating-profit")), timeout=60_000)
+            moved = scenario.with_overrides({"segments.0.customers_at_start": 45.0,
+                                             "segments.0.new_customers_per_month": 2.0,
+                                             "support.labor_rate_per_hour": 60.0})
+            want = float(simulate(moved).summary["operating_profit"])
+            assert _shown(page, "csp-operating-profit") == pytest.approx(want, rel=1e-12)
+            card = page.inner_text(".csp-operating-profit")
+            assert "against the file" in card and want != before
+            page.click(".csp-seek button, button.csp-seek")
+            page.wait_for_selector(".csp-seek-answer p", timeout=60_000)
+            assert "reaches" in page.inner_text(".csp-seek-answer")
+            page.check(".csp-bands input")
+            page.wait_for_function(
+                "() => document.querySelector('.csp-bands input').checked", timeout=10_000)
+            assert "Traceback" not in page.content()
+            page.close()
+        finally:
+            browser.close()
