@@ -150,7 +150,8 @@ def annual_statement(result: Result) -> pd.DataFrame:
 # Direct versus indirect: the crossover book size
 # --------------------------------------------------------------------------------------------
 def starting_seats(scenario: Scenario) -> float:
-    """Seats of the opening book: customers at start x seats per customer, over segments.
+    """Seats of the opening book: customers at start x their seats per customer, over
+    segments.
 
     Example:
         >>> from cspmodel.io import load_scenario_text
@@ -159,7 +160,9 @@ def starting_seats(scenario: Scenario) -> float:
         >>> starting_seats(s)
         120.0
     """
-    return float(sum(seg.customers_at_start * seg.seats_per_customer
+    return float(sum(seg.customers_at_start * (seg.seats_per_customer
+                                               if seg.seats_per_customer_at_start is None
+                                               else seg.seats_per_customer_at_start)
                      for seg in scenario.segments))
 
 

@@ -225,7 +225,8 @@ def is_distribution_spec(value: Any) -> bool:
 # Each is a numeric driver of the engine (``engine.build_inputs`` puts it in ``Inputs.drivers``).
 ALLOWED_FIELDS: dict[str, tuple[str, ...] | None] = {
     "Segment": ("customers_at_start", "new_customers_per_month", "churn_annual",
-                "seats_per_customer", "seat_growth_annual", "seat_volatility_annual",
+                "seats_per_customer", "seats_per_customer_at_start", "seat_growth_annual",
+                "seat_volatility_annual",
                 "prepay_discount", "markup_vs_list"),
     "SupportTier": ("price_per_seat_month", "tickets_per_seat_month", "minutes_per_ticket",
                     "escalation_rate", "escalation_minutes"),

@@ -58,7 +58,8 @@ def _targets(sc: Scenario, key: str) -> list[tuple[str, list[int] | None, str]] 
     """
     p = _parts(key)
     direct = sc.channel.model == "direct"
-    if len(p) == 3 and p[0] == "segments" and isinstance(p[1], int) and p[2] in SEGMENT_DRIVERS:
+    if len(p) == 3 and p[0] == "segments" and isinstance(p[1], int) and (
+            p[2] in SEGMENT_DRIVERS or p[2] == "seats_per_customer_at_start"):
         if not -len(sc.segments) <= p[1] < len(sc.segments):
             return None
         return [(p[2], [p[1] % len(sc.segments)], "set")]

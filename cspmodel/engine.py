@@ -502,7 +502,7 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
     N = d["customers_at_start"][:, None, :] / lay.commitment[None, :, None]
     if lay.extended is not None:  # no one starts on the extended service term
         N[:, lay.span(lay.extended)] = 0.0
-    U = N * d["seats_per_customer"][:, None, :]
+    U = N * seats_at_start(inp, P)[:, None, :]
     if inp.book is not None:
         scale = np.broadcast_to(inp.drivers["book_scale"], (P, 1)).T  # (1, P)
         first = len(user_inp.segments)
@@ -647,6 +647,25 @@ def _month(m: int, inp: Inputs, run: _Run, N, U, C, U_ref, since, A, joiners, us
         book[i] = x
     vendor_b[0] = vendor.sum(axis=0)
     return users
+
+
+def seats_at_start(inp: Inputs, P: int) -> np.ndarray:
+    """Section 1: users per customer of the book at the start, ``(S, P)``: the segment's
+    ``seats_per_customer_at_start``, or where it has none its ``seats_per_customer`` (the new
+    customers').
+
+    Example:
+        >>> from cspmodel.io import load_scenario_text
+        >>> s = load_scenario_text("name: x\\nsegments:\\n- {name: A, seats_per_customer: 8,"
+        ...     " seats_per_customer_at_start: 20, product_mix: {m365_business_basic: 1}}\\n"
+        ...     "- {name: B, seats_per_customer: 8, product_mix: {m365_business_basic: 1}}\\n")
+        >>> seats_at_start(build_inputs(s), 1)[:, 0].tolist()
+        [20.0, 8.0]
+    """
+    S = inp.drivers["seats_per_customer"].shape[1]
+    at_start = np.broadcast_to(inp.drivers["seats_per_customer_at_start"], (P, S)).T
+    new = np.broadcast_to(inp.drivers["seats_per_customer"], (P, S)).T
+    return np.ascontiguousarray(np.where(np.isnan(at_start), new, at_start), dtype=float)
 
 
 def _fixed_company_lines(out_c: np.ndarray, inp: Inputs) -> None:

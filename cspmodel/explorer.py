@@ -100,6 +100,7 @@ class ControlSpec:
     step: float = 0.5
     options: tuple[tuple[str, Any], ...] = ()
     help: str = ""
+    fallback: str = ""  # the key whose value an empty key takes (shown, and "unchanged")
 
 
 CONTROLS: tuple[ControlSpec, ...] = (
@@ -122,6 +123,9 @@ CONTROLS: tuple[ControlSpec, ...] = (
                 "segments.{seg}.new_customers_per_month", "number"),
     ControlSpec("churn_annual", "Customers lost per year, %", "segments.{seg}.churn_annual",
                 "percent", 0, 40, 0.5),
+    ControlSpec("seats_at_start", "Seats per customer of the book at the start",
+                "segments.{seg}.seats_per_customer_at_start", "number",
+                fallback="segments.{seg}.seats_per_customer"),
     ControlSpec("seats_per_customer", "Seats per new customer",
                 "segments.{seg}.seats_per_customer", "number"),
     ControlSpec("support_price", "Support plan price per seat per month",
@@ -420,7 +424,8 @@ class Explorer:
         panel = W.VBox([
             section("Channel", c["channel"], c["distributor_margin"]),
             section("Customers and terms", self.segment_picker, c["customers_at_start"],
-                    c["new_customers_per_month"], c["churn_annual"], c["seats_per_customer"],
+                    c["new_customers_per_month"], c["churn_annual"], c["seats_at_start"],
+                    c["seats_per_customer"],
                     c["markup_vs_list"], self.term_total, *[c[k] for k in TERM_CONTROLS],
                     c["prepay_discount"], c["contract_policy"]),
             section("Goal seeking", self.goal, self.move, self.seek_button,
@@ -475,6 +480,8 @@ class Explorer:
                 if spec.name in TERM_CONTROLS:
                     continue
                 value = self._current_value(self._path(spec))
+                if value is None and spec.fallback:
+                    value = self._current_value(spec.fallback.format(seg=self._segment))
                 w = self.controls[spec.name]
                 if spec.kind == "percent":
                     _set_slider(w, 100.0 * float(value), spec.lo, spec.hi)
@@ -539,13 +546,18 @@ class Explorer:
             same = value == base_value
         elif spec.kind == "number":
             value = w.value
-            same = value == base_value
+            if base_value is None and spec.fallback:  # empty in the file: it takes another
+                same = value == self._current_value(spec.fallback.format(seg=self._segment))
+            else:
+                same = value == base_value
         elif spec.kind == "check":
             value = "24x7" if w.value else "business_hours"
             same = value == base_value
         else:
             value = w.value
             same = value == base_value
+        if name == "seats_per_customer":  # new customers only: the book keeps its seats
+            self._pin_book_seats(path, base_data, same)
         if same:
             self._overrides.pop(path, None)
         else:
@@ -557,6 +569,23 @@ class Explorer:
                 self._overrides[plan] = DEFAULT_VENDOR_PLAN
             else:
                 self._overrides.pop(plan, None)
+
+    def _pin_book_seats(self, path: str, base_data: dict, back: bool) -> None:
+        """Where the file leaves the book's seats per customer empty (they follow the new
+        customers'), hold them at their value while the new customers' move; let go once the
+        new customers' are back at the file's (``back``)."""
+        at_path = f"segments.{self._segment}.seats_per_customer_at_start"
+        if _get(base_data, at_path) is not None:
+            return
+        if back:
+            self._overrides.pop(at_path, None)
+        elif at_path not in self._overrides:
+            self._overrides[at_path] = float(_get(base_data, path))
+            self._loading = True
+            try:
+                self.controls["seats_at_start"].value = self._overrides[at_path]
+            finally:
+                self._loading = False
 
     def _on_segment(self, change: dict[str, Any]) -> None:
         if self._loading or change["new"] is None:

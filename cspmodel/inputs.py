@@ -112,6 +112,11 @@ def build_inputs(scenario: Scenario) -> Inputs:
     drivers: dict[str, np.ndarray] = {}
     for name in SEGMENT_DRIVERS:
         drivers[name] = np.array([[float(getattr(seg, name)) for seg in segs]])
+    # the book at the start: its own seats per customer, or NaN for the new customers' (the
+    # engine reads NaN as "seats_per_customer", drawn or not)
+    drivers["seats_per_customer_at_start"] = np.array([[
+        np.nan if seg.seats_per_customer_at_start is None
+        else float(seg.seats_per_customer_at_start) for seg in segs]])
     for name in AZURE_DRIVERS:
         drivers[f"azure_{name}"] = np.array([[float(getattr(seg.azure, name)) for seg in segs]])
     for name in FINANCING_DRIVERS:
@@ -215,8 +220,8 @@ def is_segment_driver(name: str) -> bool:
         >>> is_segment_driver("churn_annual"), is_segment_driver("bad_debt_rate")
         (True, False)
     """
-    return name in SEGMENT_DRIVERS or name.startswith(("term_", "pay_", "tier_", "azure_",
-                                                       "financing_"))
+    return (name in SEGMENT_DRIVERS or name == "seats_per_customer_at_start"
+            or name.startswith(("term_", "pay_", "tier_", "azure_", "financing_")))
 
 
 def with_book_rows(inp: Inputs) -> Inputs:

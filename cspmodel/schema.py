@@ -455,6 +455,11 @@ class Segment(Frozen):
     churn_annual: float = plain(0.10, "Share of customers lost per year (annual terms leave "
                                 "at renewal)", "share/yr", ge=0.0, le=1.0)
     seats_per_customer: float = plain(15.0, "Users per customer when they join", "seats", gt=0)
+    seats_per_customer_at_start: float | None = Field(
+        default=None, gt=0, le=UNIT_CAPS["seats"][0],
+        description="Users per customer of the book at the start; empty: seats_per_customer",
+        json_schema_extra={"unit": "seats", "source": "partner's own figure",
+                           "confidence": "assumption"})
     seat_growth_annual: float = plain(0.05, "Net growth of users per customer per year "
                                       "(negative shrinks)", "share/yr", ge=-0.9, le=5.0)
     seat_volatility_annual: float = plain(

@@ -385,17 +385,19 @@ def initial_cohorts(segment: Segment, start: dt.date) -> list[Cohort]:
         if share == 0.0 and term not in ("monthly", "annual_billed_monthly", "annual_upfront"):
             continue
         n_phase = segment.customers_at_start * share / spec.commitment
+        seats = (segment.seats_per_customer if segment.seats_per_customer_at_start is None
+                 else segment.seats_per_customer_at_start)  # the book at the start's
         for phase in range(spec.commitment):
             cohorts.append(
                 Cohort(
                     term=term,
                     phase=phase,
                     customers=n_phase,
-                    seats=n_phase * segment.seats_per_customer,
-                    committed=n_phase * segment.seats_per_customer,
+                    seats=n_phase * seats,
+                    committed=n_phase * seats,
                     added=0.0,
                     locked_on=add_months(start, phase - spec.commitment),
-                    reference_seats=n_phase * segment.seats_per_customer,
+                    reference_seats=n_phase * seats,
                 )
             )
     return cohorts

@@ -93,6 +93,7 @@ def scenarios(draw: Any, with_plans: bool | None = None) -> cspmodel.Scenario:
             "new_customers_per_month": draw(st.sampled_from([0.0, 1.0, 2.5])),
             "churn_annual": draw(st.sampled_from([0.0, 0.1, 0.3, 1.0])),
             "seats_per_customer": draw(st.sampled_from([1.0, 12.0, 40.0])),
+            "seats_per_customer_at_start": draw(st.sampled_from([None, None, 3.0, 60.0])),
             "seat_growth_annual": draw(st.sampled_from([-0.3, 0.0, 0.1])),
             "seat_volatility_annual": draw(st.sampled_from([0.0, 0.2])),
             "product_mix": _mix(draw, tuple(products)),

@@ -36,6 +36,7 @@ EXTRA = {
                          "seasonality": [1.2] + [1.0] * 10 + [0.8]},
     "segments.0.financing": {"share": 0.3, "months": 12, "annual_rate": 0.08},
     "segments.1.financing": {"share": 0.5, "months": 24, "annual_rate": 0.06},
+    "segments.0.seats_per_customer_at_start": 12.0,
     "products": [{"id": "m365_business_premium", "partner_discount": 0.18,
                   "price_changes": [{"effective": "2026-09-01",
                                      "list_price_per_seat_month": 24.0}]}],

@@ -159,8 +159,11 @@ def test_invalid_value_shows_a_message_and_keeps_the_last_result(growing):
         ex.save_as("should not be written")
     ex.controls["seats_per_customer"].value = 10.0
     assert ex.message.value == ""
-    assert_shows(ex, simulate(growing.with_overrides(
-        {"segments.0.churn_annual": 0.25, "segments.0.seats_per_customer": 10.0})))
+    # the new customers' seats only: the book at the start keeps its 8 (issue 17)
+    expected = {"segments.0.churn_annual": 0.25, "segments.0.seats_per_customer": 10.0,
+                "segments.0.seats_per_customer_at_start": 8.0}
+    assert ex.overrides == expected
+    assert_shows(ex, simulate(growing.with_overrides(expected)))
 
 
 def test_monthly_terms_on_a_product_without_them_is_refused_readably():
@@ -207,6 +210,8 @@ def test_every_control_shows_the_files_value_in_every_segment(path: Path) -> Non
             node = data
             for part in spec.path.format(seg=i, tier=tier).split("."):
                 node = node[int(part)] if isinstance(node, list) else node[part]
+            if node is None and spec.fallback:  # an empty key shows the value it takes
+                node = data["segments"][i][spec.fallback.rsplit(".", 1)[1]]
             if spec.name in TERM_CONTROLS:
                 want = 100.0 * node[spec.name[len("term_"):]]
             elif spec.kind == "percent":
@@ -506,3 +511,19 @@ def cspmodel_fields(scenario):  # noqa: ANN001, ANN201
     from cspmodel.uncertainty import uncertain_fields
 
     return uncertain_fields(scenario)
+
+
+def test_seats_per_new_customer_leaves_the_book_at_the_start_alone(growing):
+    """Issue 17: 'Seats per new customer' changed the existing customers' seats too."""
+    ex = Explorer(growing, path=GROWING)
+    seg = growing.segments[0]
+    ex.controls["seats_per_customer"].value = 2 * seg.seats_per_customer
+    assert ex.overrides == {"segments.0.seats_per_customer": 2.0 * seg.seats_per_customer,
+                            "segments.0.seats_per_customer_at_start": seg.seats_per_customer}
+    first = ex.result.monthly["seats"].iloc[0]
+    plain = simulate(growing).monthly["seats"].iloc[0]
+    # the book's seats stay; only the month's new customers bring more
+    joiners = sum(s.new_customers_per_month for s in growing.segments[:1])
+    assert first - plain == pytest.approx(joiners * seg.seats_per_customer, rel=1e-6)
+    ex.controls["seats_at_start"].value = 20.0
+    assert ex.overrides["segments.0.seats_per_customer_at_start"] == 20.0

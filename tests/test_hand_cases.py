@@ -620,3 +620,18 @@ def test_npv_and_break_even() -> None:
             check(r, cum[m], billed * (m * m - 5 * m - 2) / 4)
         if r.metrics:
             check(r, r.metric("break_even_month"), 7.0)
+
+
+def test_the_book_at_the_start_and_new_customers_have_their_own_seats() -> None:
+    """Issue 17, item 1: 10 customers of 20 users at the start, each new customer 8 users."""
+    s = cspmodel.load_scenario_text(
+        "name: seats\nhorizon_months: 3\nsegments:\n- name: A\n  customers_at_start: 10\n"
+        "  new_customers_per_month: 1\n  churn_annual: 0\n  seat_growth_annual: 0\n"
+        "  seat_volatility_annual: 0\n  seats_per_customer: 8\n"
+        "  seats_per_customer_at_start: 20\n  product_mix: {m365_business_basic: 1}\n"
+        "  term_mix: {monthly: 1}\n")
+    seats = cspmodel.simulate(s).monthly["seats"].tolist()
+    assert seats == pytest.approx([208.0, 216.0, 224.0])  # 200 at the start, + 8 a month
+    plain = s.with_overrides({"segments.0.seats_per_customer_at_start": None})
+    assert cspmodel.simulate(plain).monthly["seats"].tolist() == pytest.approx(
+        [88.0, 96.0, 104.0])  # empty: the book at the start has the new customers' 8
