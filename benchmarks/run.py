@@ -30,6 +30,8 @@ TARGETS = {
     "explorer_ms": ("explorer change to redrawn figures", 50.0, "ms", "lower"),
     "batch_2_jobs_s": ("batch of the shipped scenarios, 2 workers", None, "s", "lower"),
     "import_ms": ("import cspmodel", 300.0, "ms", "lower"),
+    "dashboard_first_figures_s": ("dashboard: first figures after a page load", 3.0, "s",
+                                  "lower"),
 }
 
 

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,8 @@ def voila_argv(port: int = DEFAULT_PORT, notebook: Path = NOTEBOOK) -> list[str]
 
 LOCAL_HOSTS = ["localhost", "127.0.0.1"]  # the Host headers served (against DNS rebinding)
 KERNEL_IDLE_SECONDS = 120  # a page's kernel is shut down this long after the page closed
+CULL_INTERVAL_SECONDS = 30  # how often closed pages' kernels are looked for
+CULL_ENV = "CSPMODEL_KERNEL_IDLE_SECONDS"  # a shorter wait (the browser test: seconds)
 TOKEN_ENV = "CSPMODEL_DASHBOARD_TOKEN"
 
 
@@ -79,8 +82,9 @@ def dashboard_config(token: str) -> Any:  # noqa: ANN401 - a traitlets Config
     config = Config()
     config.VoilaConfiguration.prelaunch_hook = prelaunch_hook
     config.Voila.token = token
-    config.MappingKernelManager.cull_idle_timeout = KERNEL_IDLE_SECONDS
-    config.MappingKernelManager.cull_interval = 30
+    idle = int(os.environ.get(CULL_ENV, KERNEL_IDLE_SECONDS))
+    config.MappingKernelManager.cull_idle_timeout = idle
+    config.MappingKernelManager.cull_interval = max(1, min(CULL_INTERVAL_SECONDS, idle // 2))
     config.MappingKernelManager.cull_connected = False  # an open page keeps its kernel
     return config
 
@@ -106,7 +110,6 @@ def main(argv: list[str] | None = None) -> None:
     Example:
         >>> main(["--port", "8866"])  # doctest: +SKIP
     """
-    import os
     import secrets
 
     parser = argparse.ArgumentParser(prog="python -m cspmodel.dashboard",

@@ -215,3 +215,65 @@ def test_a_partner_moves_controls_sees_the_deltas_seeks_a_goal_and_draws_the_ban
             page.close()
         finally:
             browser.close()
+
+
+def _kernels_of(pid: int) -> list[int]:
+    """The kernel processes the dashboard server started (its children running ipykernel)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid and "ipykernel" in cmd:
+            found.append(int(entry.name))
+    return found
+
+
+def test_first_figures_come_in_seconds_and_no_kernel_outlives_its_page():
+    """Issue 17, item 7: the time to first figures, and a closed page's kernel shut down
+    within the cull interval (shortened here to seconds)."""
+    from playwright.sync_api import sync_playwright
+
+    from cspmodel.dashboard import CULL_ENV
+
+    _browser_or_skip()
+    port = _free_port()
+    idle = 4
+    proc = subprocess.Popen([sys.executable, "-m", "cspmodel.dashboard", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True,
+                            env={**os.environ, TOKEN_ENV: TOKEN, CULL_ENV: str(idle)})
+    try:
+        _wait_for_port(port, proc)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                t0 = time.monotonic()
+                page.goto(f"http://127.0.0.1:{port}/?token={TOKEN}", timeout=90_000)
+                page.wait_for_selector("#csp-operating-profit", timeout=90_000)
+                first = time.monotonic() - t0
+                kernels = _kernels_of(proc.pid)
+                assert len(kernels) == 1, kernels
+                page.close()
+            finally:
+                browser.close()
+        closed = time.monotonic()
+        while _kernels_of(proc.pid) and time.monotonic() - closed < 3 * idle + 10:
+            time.sleep(0.5)
+        gone = time.monotonic() - closed
+        print(f"first figures {first:.1f} s after the page was asked for; the kernel was "
+              f"gone {gone:.1f} s after the page closed (idle limit {idle} s)")
+        assert not _kernels_of(proc.pid), "a closed page's kernel outlived the cull interval"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
