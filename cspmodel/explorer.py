@@ -40,7 +40,6 @@ from .analysis import DEFAULT_VENDOR_PLAN, as_channel
 from .errors import ScenarioError
 from .headline import break_even_text
 from .io import load_scenario, write_scenario
-from .plots import LiveChart
 from .result import Result, simulate
 from .schema import Scenario
 from .terms import TERM_KEYS, TERMS
@@ -149,6 +148,7 @@ CONTROLS: tuple[ControlSpec, ...] = (
 )
 MONEY_CONTROLS = ("support_price", "labor_rate_per_hour", "azure_consumption")
 MAX_KEPT = 3  # what-ifs the compare strip keeps beside the file
+CHART_KINDS = ("profit_and_cash", "waterfall", "channels")  # the tabs' charts, in order
 BAND_PATHS = 1_000  # Monte Carlo paths of the uncertainty bands
 # goal seeking: a figure and its target (metric, target, or "direct" to reach indirect's
 # operating profit), and the inputs that may move (the control that shows each)
@@ -242,7 +242,8 @@ class Explorer:
     """
 
     def __init__(self, scenario: Scenario, path: str | Path | None = None,
-                 scenarios_dir: str | Path | None | bool = True, dpi: float = 80) -> None:
+                 scenarios_dir: str | Path | None | bool = True, dpi: float = 80,
+                 draw: bool = True) -> None:
         self.path = Path(path).resolve() if path is not None else None
         if scenarios_dir is True:
             scenarios_dir = self.path.parent if self.path is not None else SCENARIOS_DIR
@@ -258,19 +259,21 @@ class Explorer:
         self.kept: list[tuple[str, dict[str, float], dict[str, Any]]] = []  # saved what-ifs
         self.scenario = scenario
         self.result: Result | None = None
-        self._charts = {k: LiveChart(k, dpi=dpi) for k in self._stale}  # type: ignore[arg-type]
+        self._dpi = dpi
+        self._charts: dict[str, Any] = {}  # LiveChart per kind, made on first draw
+        self._defer_draw = not draw
         self._build()
         self._load_controls()
         self._recompute()
 
     # ---------------------------------------------------------------------------------------
     @classmethod
-    def from_file(cls, path: str | Path, scenarios_dir: str | Path | None | bool = True
-                  ) -> Explorer:
+    def from_file(cls, path: str | Path, scenarios_dir: str | Path | None | bool = True,
+                  draw: bool = True) -> Explorer:
         """Open a scenario file (see :func:`resolve_scenario_path`). A file that cannot be read
         or validated raises :class:`ScenarioError`; :func:`open_explorer` shows it instead."""
         p = resolve_scenario_path(path)
-        return cls(load_scenario(p), path=p, scenarios_dir=scenarios_dir)
+        return cls(load_scenario(p), path=p, scenarios_dir=scenarios_dir, draw=draw)
 
     @property
     def overrides(self) -> dict[str, Any]:
@@ -399,13 +402,13 @@ class Explorer:
 
         self.images = {k: W.Image(format="png", layout=W.Layout(width="100%",
                                                                  max_width="980px"))
-                       for k in self._charts}
+                       for k in CHART_KINDS}
         for k, img in self.images.items():
             img.add_class(f"csp-chart-{k.replace('_', '-')}")
         self.summary = W.HTML()  # the executive summary, computed when its tab is shown
         self.summary.add_class("csp-summary")
         self._summary_stale = True
-        self.tabs = W.Tab(children=[*[self.images[k] for k in self._charts], self.summary])
+        self.tabs = W.Tab(children=[*[self.images[k] for k in CHART_KINDS], self.summary])
         for i, label in enumerate(("Profit and cash", "Where the money goes",
                                    "Direct vs indirect", "Summary")):
             self.tabs.set_title(i, label)
@@ -667,21 +670,36 @@ class Explorer:
         assert self.result is not None
         return {ch: self._run(self.scenario, ch) for ch in ("indirect", "direct")}
 
+    def _chart(self, kind: str) -> Any:  # noqa: ANN401 - a cspmodel.plots.LiveChart
+        """The live chart of a kind, made on first use (matplotlib loads then, not before the
+        figures show)."""
+        if kind not in self._charts:
+            from .plots import LiveChart
+
+            self._charts[kind] = LiveChart(kind, dpi=self._dpi)  # type: ignore[arg-type]
+        return self._charts[kind]
+
+    def draw(self) -> None:
+        """Draw the visible chart now (an explorer made with ``draw=False`` shows its figures
+        first and its chart when this is called)."""
+        self._defer_draw = False
+        self._draw_visible()
+
     def _draw_visible(self) -> None:
-        if self.result is None:
+        if self.result is None or self._defer_draw:
             return
         index = self.tabs.selected_index or 0
-        if index == len(self._charts):
+        if index == len(CHART_KINDS):
             self._show_summary()
             return
-        kind = list(self._charts)[index]
+        kind = CHART_KINDS[index]
         if not self._stale[kind]:
             return
         if kind == "profit_and_cash" and self.bands.value:
             self.images[kind].value = self._fan_png()
             self._stale[kind] = False
             return
-        chart = self._charts[kind]
+        chart = self._chart(kind)
         chart.update(self.both_channels() if kind == "channels" else self.result)
         self.images[kind].value = chart.png()
         self._stale[kind] = False
@@ -1083,7 +1101,7 @@ def _money(amount: float, currency: str) -> str:
     return "n/a" if math.isnan(a) else f"{currency} {a:,.0f}"
 
 
-def open_explorer(scenario_path: str | Path) -> Explorer | W.HTML:
+def open_explorer(scenario_path: str | Path, draw: bool = True) -> Explorer | W.HTML:
     """The explorer of a scenario file, or a readable message when the file cannot be used
     (what the notebook and the dashboard show).
 
@@ -1092,9 +1110,20 @@ def open_explorer(scenario_path: str | Path) -> Explorer | W.HTML:
         '<div class="csp-message-error">...no such file...'
     """
     try:
-        return Explorer.from_file(scenario_path)
+        return Explorer.from_file(scenario_path, draw=draw)
     except ScenarioError as exc:
         files = ", ".join(f.stem for f in _scenario_files(SCENARIOS_DIR))
         text = f"{exc}\nScenarios available: {files or 'none'}"
         return W.HTML(f'<div class="csp-message-error"><b>This scenario cannot be opened:'
                       f"</b>\n{html.escape(text)}</div>{CSS}")
+
+
+def show_charts(explorer: Explorer | W.HTML) -> None:
+    """Draw the charts of an explorer opened with ``draw=False`` (its figures show first);
+    nothing for the message :func:`open_explorer` shows instead of an explorer.
+
+    Example:
+        >>> show_charts(open_explorer("no_such_scenario.yaml"))
+    """
+    if isinstance(explorer, Explorer):
+        explorer.draw()
