@@ -3,6 +3,7 @@ real browser (Debian's chromium driven by Playwright)."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -76,17 +77,17 @@ def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 90) -> No
     raise TimeoutError(f"the dashboard server did not listen on port {port}")
 
 
-@pytest.fixture
-def dashboard():
-    _browser_or_skip()
+@contextlib.contextmanager
+def _serving(**env: str):  # noqa: ANN202 - yields (address, server process)
+    """The dashboard served on a free port (``env``: more environment), stopped after."""
     port = _free_port()
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"cspmodel-voila-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "cspmodel.dashboard", "--port", str(port)],
                             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True, env={**os.environ, TOKEN_ENV: TOKEN})
+                            start_new_session=True, env={**os.environ, TOKEN_ENV: TOKEN, **env})
     try:
         _wait_for_port(port, proc)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -95,6 +96,13 @@ def dashboard():
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+
+
+@pytest.fixture
+def dashboard():
+    _browser_or_skip()
+    with _serving() as (address, _proc):
+        yield address
 
 
 def _shown(page, element_id: str) -> float:  # noqa: ANN001
@@ -242,20 +250,14 @@ def test_first_figures_come_in_seconds_and_no_kernel_outlives_its_page():
     from cspmodel.dashboard import CULL_ENV
 
     _browser_or_skip()
-    port = _free_port()
     idle = 4
-    proc = subprocess.Popen([sys.executable, "-m", "cspmodel.dashboard", "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True,
-                            env={**os.environ, TOKEN_ENV: TOKEN, CULL_ENV: str(idle)})
-    try:
-        _wait_for_port(port, proc)
+    with _serving(**{CULL_ENV: str(idle)}) as (address, proc):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 t0 = time.monotonic()
-                page.goto(f"http://127.0.0.1:{port}/?token={TOKEN}", timeout=90_000)
+                page.goto(f"{address}/?token={TOKEN}", timeout=90_000)
                 page.wait_for_selector("#csp-operating-profit", timeout=90_000)
                 first = time.monotonic() - t0
                 kernels = _kernels_of(proc.pid)
@@ -270,10 +272,3 @@ def test_first_figures_come_in_seconds_and_no_kernel_outlives_its_page():
         print(f"first figures {first:.1f} s after the page was asked for; the kernel was "
               f"gone {gone:.1f} s after the page closed (idle limit {idle} s)")
         assert not _kernels_of(proc.pid), "a closed page's kernel outlived the cull interval"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
