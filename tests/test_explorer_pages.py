@@ -105,6 +105,15 @@ def dashboard():
         yield address
 
 
+def _open_page(browser, url: str, height: int = 1000) -> tuple:  # noqa: ANN001
+    """A new page at ``url`` once its first figures show, and the seconds that took."""
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    t0 = time.monotonic()
+    page.goto(url, timeout=90_000)
+    page.wait_for_selector("#csp-operating-profit", timeout=90_000)
+    return page, time.monotonic() - t0
+
+
 def _shown(page, element_id: str) -> float:  # noqa: ANN001
     return float(page.get_attribute(f"#{element_id}", "data-value"))
 
@@ -187,11 +196,9 @@ def test_a_partner_moves_controls_sees_the_deltas_seeks_a_goal_and_draws_the_ban
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1200})
-            t0 = time.monotonic()
-            page.goto(f"{dashboard}/?token={TOKEN}&scenario={name}", timeout=90_000)
-            page.wait_for_selector("#csp-operating-profit", timeout=90_000)
-            print(f"first figures {time.monotonic() - t0:.1f} s after the page was asked for")
+            page, first = _open_page(browser, f"{dashboard}/?token={TOKEN}&scenario={name}",
+                                     height=1200)
+            print(f"first figures {first:.1f} s after the page was asked for")
             shown = {c: float(page.input_value(f".csp-control-{c} input"))
                      for c in ("customers-at-start", "new-customers-per-month")}
             assert shown == {"customers-at-start": seg.customers_at_start,
@@ -255,11 +262,7 @@ def test_first_figures_come_in_seconds_and_no_kernel_outlives_its_page():
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                t0 = time.monotonic()
-                page.goto(f"{address}/?token={TOKEN}", timeout=90_000)
-                page.wait_for_selector("#csp-operating-profit", timeout=90_000)
-                first = time.monotonic() - t0
+                page, first = _open_page(browser, f"{address}/?token={TOKEN}")
                 kernels = _kernels_of(proc.pid)
                 assert len(kernels) == 1, kernels
                 page.close()
