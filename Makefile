@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name cspmodel --display-name "cspmodel (Python 3)" >/dev/null
+	$(BIN)/python -m cspmodel.engine
 	touch $(STAMP)
 
 setup: $(STAMP)

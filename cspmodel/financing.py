@@ -67,52 +67,70 @@ def renewal_ages(groups: tuple[int, ...], months: int) -> np.ndarray:
 
 
 def financing_month(F: np.ndarray, joined: np.ndarray, keep: np.ndarray, renews: np.ndarray,
-                    alive: np.ndarray, lapse: np.ndarray | None, lapsing: np.ndarray,
-                    extended: int | None, pay: np.ndarray, before: np.ndarray,
+                    alive: np.ndarray, lapse: np.ndarray, lapse_on: bool, lapsing: np.ndarray,
+                    extended: int, pay: np.ndarray, before: np.ndarray,
                     rate: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One month of the financed vintages ``F`` ``(G, N, S, P)`` (customers by commitment group
     and age), in place: every vintage ages a month and this month's financed joiners
     ``joined`` ``(G, S, P)`` start at age 0; a vintage past its last installment (``alive``
     ``(N, S)``: ages still repaying) is done; a vintage whose cohort renews (``renews``
-    ``(G, N)``) keeps ``keep`` ``(G, S, P)`` of its customers, and of those a share ``lapse``
-    moves from the groups ``lapsing`` to the extended service group. Returns the installments,
-    interest and write-offs per unit of price ``(S, P)``.
+    ``(G, N)``) keeps ``keep`` ``(G, S, P)`` of its customers, and with ``lapse_on`` a share
+    ``lapse`` ``(S, P)`` of those kept moves from the groups ``lapsing`` to the extended
+    service group ``extended`` (-1: none). Returns the installments, interest and write-offs
+    per unit of price ``(S, P)``. Plain loops: the month loop compiles it
+    (:mod:`cspmodel.monthloop`).
 
     Example (2 customers financed on a monthly term that keeps 90% a month, 0% over 4 months):
         >>> pay, before = schedule(np.zeros((1, 1)), 4)
         >>> F = np.zeros((1, 4, 1, 1))
         >>> args = (np.full((1, 1, 1), 0.9), renewal_ages((1,), 4), np.ones((4, 1), bool),
-        ...         None, np.zeros(1, bool), None, pay, before, np.zeros((1, 1)))
+        ...         np.zeros((1, 1)), False, np.zeros(1, bool), -1, pay, before,
+        ...         np.zeros((1, 1)))
         >>> [float(x[0, 0]) for x in financing_month(F, np.full((1, 1, 1), 2.0), *args)]
         [0.5, 0.0, 0.0]
         >>> [round(float(x[0, 0]), 6) for x in financing_month(F, np.zeros((1, 1, 1)), *args)]
         [0.45, 0.0, 0.15]
     """
-    F[:, 1:] = F[:, :-1]
-    F[:, 0] = joined
-    if not alive.all():  # a segment repaying over fewer months than the longest
-        F *= alive[None, :, :, None]
-    written_off = np.zeros(F.shape[2:])
-    groups = list(range(F.shape[0]))
-    if extended is not None:  # its month's churn before this month's lapses arrive
-        groups.insert(0, groups.pop(extended))
-    for g in groups:  # only the ages whose cohort renews this month
-        ages = np.nonzero(renews[g])[0]
-        if not len(ages):
-            continue
-        at = slice(1, None) if len(ages) == F.shape[1] - 1 else ages  # every age (monthly)
-        Fg = F[g, at]
-        leave = Fg * (1.0 - keep[g])
-        written_off += (leave * before[at]).sum(axis=0)
-        Fg -= leave
-        if lapse is not None and extended is not None and lapsing[g]:
-            moved = Fg * lapse
-            Fg -= moved
-            F[extended, at] += moved
-        F[g, at] = Fg
-    paying = F.sum(axis=0)  # (N, S, P)
-    installments = paying.sum(axis=0) * pay
-    interest = (paying[1:] * before[1:]).sum(axis=0) * (rate / 12.0)
+    n_groups, n_ages, S, P = F.shape
+    for g in range(n_groups):  # every vintage ages a month; past its last installment, done
+        for a in range(n_ages - 1, 0, -1):
+            for s in range(S):
+                for p in range(P):
+                    F[g, a, s, p] = F[g, a - 1, s, p] * (1.0 if alive[a, s] else 0.0)
+        F[g, 0] = joined[g]
+    written_off = np.zeros((S, P))
+    for n in range(n_groups):  # the extended service term first: its churn before the lapses
+        g = n
+        if extended >= 0:
+            g = extended if n == 0 else (n - 1 if n <= extended else n)
+        lost = np.zeros((S, P))
+        for a in range(n_ages):
+            if not renews[g, a]:
+                continue
+            for s in range(S):
+                for p in range(P):
+                    leave = F[g, a, s, p] * (1.0 - keep[g, s, p])
+                    lost[s, p] += leave * before[a, s, p]
+                    kept = F[g, a, s, p] - leave
+                    if lapse_on and extended >= 0 and lapsing[g]:
+                        moved = kept * lapse[s, p]
+                        kept -= moved
+                        F[extended, a, s, p] += moved
+                    F[g, a, s, p] = kept
+        written_off += lost
+    installments, interest = np.zeros((S, P)), np.zeros((S, P))
+    for s in range(S):
+        for p in range(P):
+            paying_all, owed = 0.0, 0.0
+            for a in range(n_ages):
+                paying = 0.0
+                for g in range(n_groups):
+                    paying += F[g, a, s, p]
+                paying_all += paying
+                if a > 0:
+                    owed += paying * before[a, s, p]
+            installments[s, p] = paying_all * pay[s, p]
+            interest[s, p] = owed * (rate[s, p] / 12.0)
     return installments, interest, written_off
 
 

@@ -11,7 +11,7 @@ import click
 
 from cspmodel.cli import LazyGroup, main
 
-HEAVY = ("pandas", "matplotlib", "cspmodel.engine", "cspmodel.result", "pydantic")
+HEAVY = ("pandas", "matplotlib", "cspmodel.engine", "cspmodel.result", "pydantic", "numba")
 
 
 def _loaded_after(code: str) -> set[str]:
