@@ -5,11 +5,11 @@ Monte Carlo target of the largest scenario (<= 2 s median on one core)."""
 
 from __future__ import annotations
 
-import os
 import tracemalloc
 from pathlib import Path
 
 from bench_uncertainty import PATHS, timed, with_distributions
+from cores import one_core
 
 import cspmodel
 
@@ -31,8 +31,7 @@ def azure_scenario() -> cspmodel.Scenario:
 
 def main() -> dict[str, float]:
     """Print the Monte Carlo figure with and without the Azure drivers; return it."""
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    one_core()
     s = azure_scenario()
     no_azure = s.with_overrides({f"segments.{i}.azure.consumption_per_customer_month": 0.0
                                  for i in range(len(s.segments))})

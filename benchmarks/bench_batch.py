@@ -12,6 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cores import every_core
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -26,19 +28,13 @@ def main() -> dict[str, float]:
     """Print the batch wall times and the per-notebook kernel start and execution times; return
     the 2-job wall time and its target: 1.5 x (kernel starts x scenarios / 2) + 1 s a
     scenario."""
-    import os
 
     # make bench pins the benchmarks to one core; two jobs need the machine's cores (the
     # kernels inherit this process's affinity), so the batch gets them back for its runs
-    pinned = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    if pinned is not None:
-        os.sched_setaffinity(0, range(os.cpu_count() or 1))
-    print(f"Batch over scenarios/ (the package's scenario_report.ipynb, papermill, "
-          f"{os.cpu_count()} cores)")
-    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+    with every_core() as cores, tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        print(f"Batch over scenarios/ (the package's scenario_report.ipynb, papermill, "
+              f"{cores} cores)")
         results = {jobs: _run(jobs, Path(tmp) / f"jobs{jobs}") for jobs in (1, 2)}
-    if pinned is not None:
-        os.sched_setaffinity(0, pinned)
     for jobs, res in results.items():
         n_ok = len(res.outcomes) - len(res.failed)
         print(f"  {jobs} job(s): {res.seconds:6.1f} s wall for {len(res.outcomes)} scenario(s) "

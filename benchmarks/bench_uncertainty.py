@@ -10,6 +10,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from cores import one_core
+
 import cspmodel
 from cspmodel.engine import build_inputs
 
@@ -59,8 +61,7 @@ def timed(fn, repeat: int) -> float:  # noqa: ANN001 - any callable
 
 def main() -> dict[str, float]:
     """Print the Monte Carlo, sweep and speedup figures, and return them."""
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    one_core()
     base = largest_scenario()
     s = with_distributions(base)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

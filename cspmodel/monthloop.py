@@ -152,15 +152,16 @@ def per_segment(x: np.ndarray, gshare: np.ndarray, g_offset: np.ndarray, g_commi
         3.5
     """
     S, P = out.shape
+    inside = np.empty(P)
     for s in range(S):
-        for p in range(P):
-            total = 0.0
-            for g in range(len(g_offset)):
-                inside = 0.0
-                for q in range(g_offset[g], g_offset[g] + g_commitment[g]):
-                    inside += x[s, q, p]
-                total += gshare[g, s, p] * inside
-            out[s, p] = total
+        out[s] = 0.0
+        for g in range(len(g_offset)):
+            inside[:] = 0.0
+            for q in range(g_offset[g], g_offset[g] + g_commitment[g]):
+                for p in range(P):
+                    inside[p] += x[s, q, p]
+            for p in range(P):
+                out[s, p] += gshare[g, s, p] * inside[p]
 
 
 # --------------------------------------------------------------------------------------------
@@ -201,7 +202,8 @@ def term_prices(t: int, m: int, offset: int, c: int, locked: np.ndarray, share: 
 
 def prepaid_term(s: int, k: int, m: int, offset: int, c: int, bill: int, w: np.ndarray,
                  wc: np.ndarray, C: np.ndarray, A: np.ndarray, adds: np.ndarray,
-                 prepay: np.ndarray, mk: np.ndarray, dm: np.ndarray, out: np.ndarray) -> None:
+                 prepay: np.ndarray, mk: np.ndarray, dm: np.ndarray, out: np.ndarray,
+                 acc: np.ndarray) -> None:
     """Sections 4 and 5 for segment ``s`` and product ``k`` of a term billed ``bill`` months
     ahead, per path. Revenue is recognised each month, ``((C - A) x (1 - prepay) + A) x P``:
     seats added since the last bill ``A`` are at list. A cohort billed this month (``(m -
@@ -209,32 +211,40 @@ def prepaid_term(s: int, k: int, m: int, offset: int, c: int, bill: int, w: np.n
     additions for the months left in the billing period, at list. Licence cost and the
     distributor's margin are recognised on ``C``; the vendor bills ``bill x C`` at cost when
     the customer is billed, and the additions prorated. Writes revenue, billings, cost,
-    distributor margin and vendor billings into ``out`` ``(5, P)``.
+    distributor margin and vendor billings into ``out`` ``(5, P)`` (``acc`` ``(7, P)``:
+    scratch).
 
     Example (10 seats of an annual upfront term billed now at 20 a month, 5% prepay
     discount, partner discount 20%, no distributor):
         >>> one, out = np.ones((1, 1, 1)), np.zeros((5, 1))
         >>> prepaid_term(0, 0, 0, 0, 1, 12, 20 * one, 16 * one, 10 * one, 0 * one, 0 * one,
-        ...              np.full((1, 1), 0.05), np.ones((1, 1)), np.zeros(1), out)
+        ...              np.full((1, 1), 0.05), np.ones((1, 1)), np.zeros(1), out,
+        ...              np.zeros((7, 1)))
         >>> out[:, 0].round(6).tolist()
         [190.0, 2280.0, 160.0, 0.0, 1920.0]
     """
     P = out.shape[1]
+    acc[:] = 0.0  # the sums over cohorts, per path: vc0 vc1 vc2 vc3 va vd0 vd1
+    for i in range(c):
+        q = offset + i
+        wi, wci = w[s, k, i], wc[s, k, i]
+        pos = (m - i) % bill
+        for p in range(P):
+            acc[0, p] += C[s, q, p] * wi
+            acc[1, p] += C[s, q, p] * wci
+            acc[4, p] += A[s, q, p] * wi
+        if pos == 0:
+            for p in range(P):
+                acc[2, p] += C[s, q, p] * wi
+                acc[3, p] += C[s, q, p] * wci
+        else:
+            later_w, later_wc = wi * (bill - pos), wci * (bill - pos)
+            for p in range(P):
+                acc[5, p] += adds[s, q, p] * later_w
+                acc[6, p] += adds[s, q, p] * later_wc
     for p in range(P):
-        vc0, vc1, vc2, vc3, va, vd0, vd1 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-        for i in range(c):
-            q = offset + i
-            x = C[s, q, p]
-            vc0 += x * w[s, k, i]
-            vc1 += x * wc[s, k, i]
-            va += A[s, q, p] * w[s, k, i]
-            pos = (m - i) % bill
-            if pos == 0:
-                vc2 += x * w[s, k, i]
-                vc3 += x * wc[s, k, i]
-            else:
-                vd0 += adds[s, q, p] * (w[s, k, i] * (bill - pos))
-                vd1 += adds[s, q, p] * (wc[s, k, i] * (bill - pos))
+        vc0, vc1, vc2, vc3, va, vd0, vd1 = (acc[0, p], acc[1, p], acc[2, p], acc[3, p],
+                                            acc[4, p], acc[5, p], acc[6, p])
         pd_ = prepay[s, p]
         out[0, p] = mk[s, p] * ((1.0 - pd_) * vc0 + pd_ * va)
         out[1, p] = mk[s, p] * (bill * (1.0 - pd_) * vc2 + vd0)
@@ -245,33 +255,37 @@ def prepaid_term(s: int, k: int, m: int, offset: int, c: int, bill: int, w: np.n
 
 def monthly_term(s: int, k: int, offset: int, c: int, w: np.ndarray, wc: np.ndarray,
                  C: np.ndarray, U: np.ndarray, flexible: bool, mk: np.ndarray, dm: np.ndarray,
-                 out: np.ndarray) -> None:
+                 out: np.ndarray, acc: np.ndarray) -> None:
     """Sections 4 and 5 for segment ``s`` and product ``k`` of a term billed monthly: billed
     seats are the committed seats ``C``, or under a flexible contract on a commitment the
     users ``U``; the partner keeps paying the vendor for ``C``, so ``C - U`` are stranded at
     cost. Writes revenue (= billings), licence cost, stranded seats, distributor margin and
-    vendor billings into ``out`` ``(5, P)``.
+    vendor billings into ``out`` ``(5, P)`` (``acc`` ``(4, P)`` or more: scratch).
 
     Example (flexible: 10 committed seats, 8 users, list 20, cost 16):
         >>> one, out = np.ones((1, 1, 1)), np.zeros((5, 1))
         >>> monthly_term(0, 0, 0, 1, 20 * one, 16 * one, 10 * one, 8 * one, True,
-        ...              np.ones((1, 1)), np.zeros(1), out)
+        ...              np.ones((1, 1)), np.zeros(1), out, np.zeros((4, 1)))
         >>> out[:, 0].tolist()
         [160.0, 128.0, 32.0, 0.0, 160.0]
     """
     P = out.shape[1]
+    acc[:4] = 0.0  # the sums over cohorts, per path: vc0 vc1 vs0 vs1
+    for i in range(c):
+        q = offset + i
+        wi, wci = w[s, k, i], wc[s, k, i]
+        for p in range(P):
+            acc[0, p] += C[s, q, p] * wi
+            acc[1, p] += C[s, q, p] * wci
+        if flexible:
+            for p in range(P):
+                acc[2, p] += U[s, q, p] * wi
+                acc[3, p] += U[s, q, p] * wci
     for p in range(P):
-        vc0, vc1, vs0, vs1 = 0.0, 0.0, 0.0, 0.0
-        for i in range(c):
-            q = offset + i
-            vc0 += C[s, q, p] * w[s, k, i]
-            vc1 += C[s, q, p] * wc[s, k, i]
-            if flexible:
-                vs0 += U[s, q, p] * w[s, k, i]
-                vs1 += U[s, q, p] * wc[s, k, i]
+        vc0, vc1 = acc[0, p], acc[1, p]
         billed_w, billed_wc, stranded = vc0, vc1, 0.0
         if flexible:
-            billed_w, billed_wc, stranded = vs0, vs1, vc1 - vs1
+            billed_w, billed_wc, stranded = acc[2, p], acc[3, p], vc1 - acc[3, p]
         out[0, p] = mk[s, p] * billed_w
         out[1, p] = billed_wc
         out[2, p] = stranded
@@ -327,20 +341,19 @@ def debit_fees(s: int, m: int, offset: int, c: int, bill: int, charged_all: bool
         1.0
     """
     P = out.shape[0]
-    for p in range(P):
-        total = 0.0
-        for i in range(c):
-            q = offset + i
+    out[:] = 0.0
+    for i in range(c):
+        q = offset + i
+        charged = charged_all or (m - i) % bill == 0
+        for p in range(P):
             amount = units[i, p] * w_seg[s, i] * sd[MK, s, p] + U[s, q, p] * sd[TIER_PRICE, s, p]
             if i == joining:
                 amount += joiners[s, p] * sd[ONB_BILLED, s, p]
             fee = amount * cd[ACH_RATE, p]
-            capped = min(fee, N[s, q, p] * cd[ACH_CAP, p])
-            if charged_all or (m - i) % bill == 0 or has_price[s, p]:
-                total += capped
+            if charged or has_price[s, p]:
+                out[p] += min(fee, N[s, q, p] * cd[ACH_CAP, p])
             else:
-                total += fee
-        out[p] = total
+                out[p] += fee
 
 
 def record_events(ev: np.ndarray, s: int, m: int, c: int, bill: int, prepaid: bool,
@@ -478,6 +491,7 @@ def month_loop(first_month: int, detail: bool, events: bool, financed: bool,
     bill_s, vendor_s, charges, ach = (np.zeros((S, P)), np.zeros((S, P)), np.zeros((S, P)),
                                       np.zeros((S, P)))
     fees, new_seats = np.zeros(P), np.zeros((S, P))
+    acc, sums = np.zeros((7, P)), np.zeros((2, P))  # scratch of the rules
     lines = np.zeros((len(LOOP_LINES), S, P))
     joins, installments = np.zeros((n_groups, S, P)), np.zeros((S, P))
     has_price = sd[TIER_PRICE] > 0.0
@@ -526,7 +540,7 @@ def month_loop(first_month: int, detail: bool, events: bool, financed: bool,
                      t_waits, locked, share, discount, sd, cd, shares, flexible, flex_any,
                      has_price, has_price_all, ach_used, N, U, C, A, adds, joiners, w, wc,
                      w_seg, value, units, fees, new_seats, rev_k, cost_k, strand_k, dist_k,
-                     bill_s, vendor_s, charges, ach, ev)
+                     bill_s, vendor_s, charges, ach, ev, acc, sums)
         per_segment(U, gshare, g_offset, g_commitment, users)
         per_segment(N, gshare, g_offset, g_commitment, customers)
         lines[:] = 0.0
@@ -611,7 +625,8 @@ def _price_terms(m: int, detail: bool, events: bool, g_commitment: np.ndarray,
                  value: np.ndarray, units: np.ndarray, fees: np.ndarray, new_seats: np.ndarray,
                  rev_k: np.ndarray, cost_k: np.ndarray, strand_k: np.ndarray,
                  dist_k: np.ndarray, bill_s: np.ndarray, vendor_s: np.ndarray,
-                 charges: np.ndarray, ach: np.ndarray, ev: np.ndarray) -> None:
+                 charges: np.ndarray, ach: np.ndarray, ev: np.ndarray, acc: np.ndarray,
+                 sums: np.ndarray) -> None:
     """Sections 4 to 6 for every term in use: licence revenue, cost, stranded seats and
     distributor margin (per product with ``detail``), licence billings, vendor billings,
     charges and debit fees per segment; and the cohort events of commission plans."""
@@ -632,13 +647,15 @@ def _price_terms(m: int, detail: bool, events: bool, g_commitment: np.ndarray,
         term_prices(t, m, offset, c, locked, share, discount, detail, w, wc, w_seg)
         for s in range(S):
             flex = (not prepaid) and t_waits[t] and flex_any and flexible[s]
-            billed_sum, vendor_sum = np.zeros(P), np.zeros(P)
+            billed_sum, vendor_sum = sums[0], sums[1]
+            billed_sum[:] = 0.0
+            vendor_sum[:] = 0.0
             for k in range(KK):
                 if prepaid:
                     prepaid_term(s, k, m, offset, c, bill, w, wc, C, A[t], adds, prepay, mk,
-                                 dm, value)
+                                 dm, value, acc)
                 else:
-                    monthly_term(s, k, offset, c, w, wc, C, U, flex, mk, dm, value)
+                    monthly_term(s, k, offset, c, w, wc, C, U, flex, mk, dm, value, acc)
                 for p in range(P):
                     sh = shares[t, s, p]
                     rev_k[s, k, p] += sh * value[0, p]
@@ -648,19 +665,22 @@ def _price_terms(m: int, detail: bool, events: bool, g_commitment: np.ndarray,
                         strand_k[s, k, p] += sh * value[2, p]
                     billed_sum[p] += value[1 if prepaid else 0, p]
                     vendor_sum[p] += value[4, p]
+            acc[0] = 0.0  # customers of the term's cohorts, and of those charged now
+            acc[1] = 0.0
+            for i in range(c):
+                now = (m - i) % bill == 0
+                for p in range(P):
+                    acc[0, p] += N[s, offset + i, p]
+                    if now:
+                        acc[1, p] += N[s, offset + i, p]
             for p in range(P):
                 sh = shares[t, s, p]
                 bill_s[s, p] += sh * billed_sum[p]
                 vendor_s[s, p] += sh * vendor_sum[p]
-                everyone, now = 0.0, 0.0
-                for i in range(c):
-                    everyone += N[s, offset + i, p]
-                    if (m - i) % bill == 0:
-                        now += N[s, offset + i, p]
                 if charged_all or has_price[s, p]:
-                    charges[s, p] += sh * everyone
+                    charges[s, p] += sh * acc[0, p]
                 else:
-                    charges[s, p] += sh * now
+                    charges[s, p] += sh * acc[1, p]
             if ach_used or events:
                 billed_units(s, m, offset, c, bill, prepaid, flex, C, U, adds, prepay, units)
             if ach_used:
