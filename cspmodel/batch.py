@@ -3,10 +3,14 @@
 ``cspmodel batch scenarios/ --out build/report`` validates every scenario first (an invalid file
 fails at once with its ScenarioError text, no kernel started), then runs the notebook (default: the
 package's ``cspmodel/notebooks/scenario_report.ipynb``) once per valid scenario in a bounded pool
-of processes. Each run uses a pinned kernel (``cspmodel``, installed into the virtual environment
-by the Makefile; ``python3`` only when it is missing), a per-cell timeout, and a retry when the
-kernel fails to start (parallel kernels can race for ports). A run counts as failed when papermill
-raises or when the executed notebook holds an error output, or when it wrote no summary.json.
+of processes. Each worker process starts one kernel and reuses it for its scenarios (papermill
+injects each run's parameters the papermill way and executes the notebook on that kernel, its
+namespace cleared between runs; imports are paid once per worker, not once per scenario). The
+kernel is the pinned one (``cspmodel``, installed into the virtual environment by the Makefile;
+``python3`` only when it is missing) and talks to its worker over local sockets (IPC, no TCP
+ports to race for); a run has a per-cell timeout and a retry when the kernel fails to start. A
+run counts as failed when papermill raises or when the executed notebook holds an error output,
+or when it wrote no summary.json.
 
 Each scenario gets ``DIR/<scenario>/report.ipynb``, ``report.html`` (no code) and
 ``summary.json``; the batch gets ``DIR/comparison.csv``, ``DIR/batch.json`` (what ran, how long,
@@ -247,6 +251,64 @@ def to_html(nb: Any, title: str, back_link: str | None = "../index.html") -> str
     return body
 
 
+_KERNELS: dict[tuple[str, str], Any] = {}  # this process's kernels, by (kernel name, cwd)
+# run in a reused kernel before each notebook: the last run's figures closed, its names gone
+FRESH_NAMESPACE = ("import sys as _sys\n"
+                   "if 'matplotlib.pyplot' in _sys.modules:\n"
+                   "    _sys.modules['matplotlib.pyplot'].close('all')\n"
+                   "del _sys\n%reset -f\n")
+
+
+def reused_kernel(name: str, cwd: str) -> Any:  # noqa: ANN401 - a jupyter_client KernelManager
+    """This process's kernel ``name`` started in ``cwd``, started on first use (local IPC
+    sockets: no TCP port to race for) and reused by later runs with a fresh namespace; a kernel
+    that died is replaced. Every kernel is shut down when the process exits
+    (:func:`shutdown_kernels`).
+
+    Example (a batch's worker runs its scenarios on one kernel):
+        >>> km = reused_kernel("python3", ".")  # doctest: +SKIP
+        >>> reused_kernel("python3", ".") is km  # doctest: +SKIP
+        True
+    """
+    from jupyter_client.manager import KernelManager
+
+    km = _KERNELS.get((name, cwd))
+    if km is not None and km.is_alive():
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            kc.execute_interactive(FRESH_NAMESPACE, timeout=60, store_history=False,
+                                   output_hook=lambda msg: None)
+        finally:
+            kc.stop_channels()
+        return km
+    if km is not None:
+        _KERNELS.pop((name, cwd))
+        km.cleanup_resources()
+    if not _KERNELS:  # the first kernel of this process: shut them all down at its exit
+        from multiprocessing.util import Finalize
+
+        Finalize(None, shutdown_kernels, exitpriority=100)
+    sockets = Path(tempfile.mkdtemp(prefix="cspmodel-kernel-")) / "kernel"
+    km = KernelManager(kernel_name=name, transport="ipc", ip=str(sockets))
+    km.start_kernel(extra_arguments=KERNEL_ARGUMENTS, cwd=cwd)
+    _KERNELS[(name, cwd)] = km
+    return km
+
+
+def shutdown_kernels() -> None:
+    """Shut down every kernel this process started for its runs, and remove their sockets."""
+    while _KERNELS:
+        _, km = _KERNELS.popitem()
+        try:
+            km.shutdown_kernel(now=True)
+            km.cleanup_resources()
+        except Exception:  # noqa: BLE001, S110 - already gone
+            pass
+        shutil.rmtree(Path(km.ip).parent, ignore_errors=True)
+
+
 def execute_job(job: Job, execute: Callable[..., Any] | None = None,
                 sleep: Callable[[float], None] = time.sleep) -> RunOutcome:
     """Run one scenario's notebook into a staging folder, check it, convert it to HTML, then
@@ -256,6 +318,7 @@ def execute_job(job: Job, execute: Callable[..., Any] | None = None,
     """
     import nbformat
 
+    reuse = execute is None  # papermill on this process's reused kernel
     if execute is None:
         import papermill
 
@@ -270,17 +333,21 @@ def execute_job(job: Job, execute: Callable[..., Any] | None = None,
     try:
         for attempt in range(job.retries + 1):
             outcome.attempts = attempt + 1
+            cwd = str(Path(job.notebook).parent)
             try:
+                kernel = {"km": reused_kernel(job.kernel, cwd)} if reuse else {}
                 execute(job.notebook, str(report),
                         parameters={"scenario_path": job.scenario_path,
                                     "overrides": job.overrides, "output_dir": str(staging)},
                         kernel_name=job.kernel, execution_timeout=job.cell_timeout,
-                        cwd=str(Path(job.notebook).parent), progress_bar=False,
-                        log_output=False, extra_arguments=KERNEL_ARGUMENTS)
+                        cwd=cwd, progress_bar=False, log_output=False,
+                        extra_arguments=KERNEL_ARGUMENTS, **kernel)
                 error = None
                 break
             except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops us
                 error = _describe(exc)
+                if reuse:  # a kernel left busy or broken serves no other run
+                    shutdown_kernels()
                 if attempt < job.retries and is_start_failure(exc, report):
                     report.unlink(missing_ok=True)
                     sleep(0.5 * (attempt + 1))
@@ -432,8 +499,11 @@ def _run_jobs(todo: list[Job], n_jobs: int, done: Callable[[RunOutcome], None]) 
     to this process alone), the workers are stopped at once, not waited for."""
     workers = min(n_jobs, len(todo))
     if workers == 1:
-        for job in todo:
-            done(execute_job(job))
+        try:
+            for job in todo:
+                done(execute_job(job))
+        finally:
+            shutdown_kernels()
         return
     if workers < 1:
         return

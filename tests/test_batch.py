@@ -161,3 +161,39 @@ def test_the_report_notebook_ships_with_the_package() -> None:
     assert batch.DEFAULT_NOTEBOOK.is_relative_to(package) and batch.DEFAULT_NOTEBOOK.is_file()
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "notebooks/*.ipynb" in data["tool"]["setuptools"]["package-data"]["cspmodel"]
+
+
+def test_a_worker_reuses_one_kernel_with_a_fresh_namespace_then_shuts_it_down(tmp_path) -> None:
+    # three scenarios on one worker: one kernel (the same process id), over local sockets (no
+    # TCP port), each run starting without the names of the last, and gone after the batch
+    cells = [nbformat.v4.new_code_cell('scenario_path = ""\noverrides = {}\noutput_dir = None',
+                                       metadata={"tags": ["parameters"]}),
+             nbformat.v4.new_code_cell(
+                 "import json, os, pathlib\n"
+                 "assert 'leftover' not in globals(), 'a name of the last run survived'\n"
+                 "leftover = 1\n"
+                 "from cspmodel import notebook as nb\n"
+                 "from cspmodel.result import simulate\n"
+                 "nb.save_summary(simulate(nb.load(scenario_path, overrides)), output_dir)\n"
+                 "from ipykernel.connect import get_connection_info\n"
+                 "pathlib.Path(output_dir, 'kernel.json').write_text(json.dumps("
+                 "{'pid': os.getpid(), 'transport': json.loads(get_connection_info())"
+                 "['transport']}))")]
+    notebook = tmp_path / "probe.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}}), notebook)
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.yaml").write_text((ROOT / "scenarios" / "small_indirect_msp.yaml")
+                                               .read_text())
+    out = tmp_path / "out"
+    result = batch.run_batch([tmp_path / f"{n}.yaml" for n in "abc"], out, notebook=notebook,
+                             jobs=1, progress=False)
+    assert not result.failed, [o.error for o in result.failed]
+    seen = [json.loads((out / n / "kernel.json").read_text()) for n in "abc"]
+    assert {s["transport"] for s in seen} == {"ipc"}
+    pids = {s["pid"] for s in seen}
+    assert len(pids) == 1
+    assert not batch._KERNELS  # shut down with the batch
+    pid = pids.pop()
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status"
+                                                                  ).read_text().lower()
