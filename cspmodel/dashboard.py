@@ -1,8 +1,10 @@
 """The explorer as a web page for partners who don't code: Voila serves
 ``notebooks/explorer.ipynb`` with its code hidden, on this machine only (127.0.0.1).
 
-``?scenario=<name>`` in the address picks a file of ``scenarios/``: Voila's prelaunch hook
-writes it into the notebook's ``parameters`` cell with papermill before the kernel starts.
+``?scenario=<name>`` in the address picks a file of ``scenarios/``. Voila keeps one kernel
+started ahead (pre-heated): it has run the explorer notebook up to the point where the page's
+request is read (imports, the compiled engine), so a page's first figures need only the
+scenario's own run (:func:`requested_scenario`).
 
 Run it with ``make dashboard`` (or ``python -m cspmodel.dashboard --port 8866``), then open the
 address it prints (it carries an access token), adding ``&scenario=small_indirect_msp``. Only
@@ -40,19 +42,27 @@ def scenario_path_for(name: str) -> str:
     return f"scenarios/{clean}.yaml"
 
 
-def prelaunch_hook(req: Any, notebook: Any, cwd: str) -> Any:
-    """Voila's prelaunch hook: ``?scenario=<name>`` becomes the notebook's ``scenario_path``
-    parameter (papermill's parameterize); without it the notebook's own default stands."""
-    from papermill.parameterize import parameterize_notebook
+def requested_scenario(default: str) -> str:
+    """The scenario a dashboard page asks for with ``?scenario=<name>`` (a file of
+    ``scenarios/``, :func:`scenario_path_for`), else ``default``. In a kernel the dashboard
+    started ahead of any page (pre-heated: the explorer's imports and the engine are loaded
+    already), this waits for the page's request; outside the dashboard (papermill, nbval,
+    JupyterLab) it returns ``default`` at once.
 
-    name = req.get_argument("scenario", None)
-    if not name:
-        return notebook
-    # papermill's own loader adds these before it parameterizes; Voila's does not
-    for cell in notebook.cells:
-        cell.metadata.setdefault("tags", [])
-    notebook.metadata.setdefault("papermill", {})
-    return parameterize_notebook(notebook, {"scenario_path": scenario_path_for(name)})
+    Example:
+        >>> requested_scenario("scenarios/small_indirect_msp.yaml")  # not on the dashboard
+        'scenarios/small_indirect_msp.yaml'
+    """
+    from urllib.parse import parse_qs
+
+    if os.environ.get("VOILA_PREHEAT") == "True":  # a kernel started ahead waits for a page
+        from voila.utils import get_query_string
+
+        query = get_query_string() or ""
+    else:
+        query = os.environ.get("QUERY_STRING", "")
+    name = parse_qs(query).get("scenario", [""])[0]
+    return scenario_path_for(name) if name else default
 
 
 def voila_argv(port: int = DEFAULT_PORT, notebook: Path = NOTEBOOK) -> list[str]:
@@ -70,8 +80,9 @@ TOKEN_ENV = "CSPMODEL_DASHBOARD_TOKEN"
 
 
 def dashboard_config(token: str) -> Any:  # noqa: ANN401 - a traitlets Config
-    """The Voila configuration: the scenario hook, the access token (only who has the URL,
-    i.e. the user who started it, gets in), and idle kernels culled once their page is gone.
+    """The Voila configuration: a kernel started ahead for the next page, the access token
+    (only who has the URL, i.e. the user who started it, gets in), and idle kernels culled once
+    their page is gone (a kernel waiting for its page is busy, never culled).
 
     Example:
         >>> dashboard_config("t").Voila.token
@@ -80,7 +91,10 @@ def dashboard_config(token: str) -> Any:  # noqa: ANN401 - a traitlets Config
     from traitlets.config import Config
 
     config = Config()
-    config.VoilaConfiguration.prelaunch_hook = prelaunch_hook
+    config.VoilaConfiguration.preheat_kernel = True  # one kernel always ready for the next page
+    config.VoilaConfiguration.default_pool_size = 1
+    config.VoilaKernelManager.fill_delay = 5.0  # the next page's kernel starts once this page
+    # has its first figures, not competing with them for the processor
     config.Voila.token = token
     idle = int(os.environ.get(CULL_ENV, KERNEL_IDLE_SECONDS))
     config.MappingKernelManager.cull_idle_timeout = idle

@@ -1118,6 +1118,21 @@ def open_explorer(scenario_path: str | Path, draw: bool = True) -> Explorer | W.
                       f"</b>\n{html.escape(text)}</div>{CSS}")
 
 
+def warm_up() -> None:
+    """Load what a page's first figures and charts need (the engine and its compiled month
+    loop, the chart library) before any page asks: the dashboard runs this in the kernel it
+    starts ahead of the next page.
+
+    Example:
+        >>> warm_up()
+    """
+    from . import plots  # noqa: F401 - matplotlib, loaded by the charts
+    from .io import load_scenario_text
+
+    simulate(load_scenario_text("name: warm-up\nhorizon_months: 1\nsegments:\n- name: A\n"
+                                "  product_mix: {m365_business_basic: 1}\n", source="warm-up"))
+
+
 def show_charts(explorer: Explorer | W.HTML) -> None:
     """Draw the charts of an explorer opened with ``draw=False`` (its figures show first);
     nothing for the message :func:`open_explorer` shows instead of an explorer.

@@ -17,7 +17,7 @@ from PIL import Image
 
 from cspmodel import load_scenario, simulate
 from cspmodel.analysis import as_channel
-from cspmodel.dashboard import prelaunch_hook, scenario_path_for
+from cspmodel.dashboard import requested_scenario, scenario_path_for
 from cspmodel.explorer import (
     FIGURE_IDS,
     TERM_CONTROLS,
@@ -314,30 +314,25 @@ def test_bad_file_shows_a_message_not_a_traceback():
     assert "Traceback" not in w.value
 
 
-class _Request:
-    def __init__(self, args: dict[str, str]) -> None:
-        self.args = args
-
-    def get_argument(self, name: str, default: str | None = None) -> str | None:
-        return self.args.get(name, default)
-
-
-def test_dashboard_query_string_sets_the_scenario_parameter():
+def test_dashboard_query_string_sets_the_scenario(monkeypatch):
     import nbformat
 
     nb = nbformat.read(ROOT / "notebooks" / "explorer.ipynb", as_version=4)
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1 and "scenario_path" in params[0].source
-    out = prelaunch_hook(_Request({"scenario": "small_indirect_msp"}), nb, str(ROOT))
-    injected = [c for c in out.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert len(injected) == 1
-    assert str(SCENARIOS / "small_indirect_msp.yaml") in injected[0].source
-    assert out.cells.index(injected[0]) == out.cells.index(params[0]) + 1
+    after = nb.cells[nb.cells.index(params[0]) + 1].source
+    assert "scenario_path = requested_scenario(scenario_path)" in after
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.setenv("QUERY_STRING", "token=t&scenario=small_indirect_msp")
+    assert requested_scenario("x.yaml") == str(SCENARIOS / "small_indirect_msp.yaml")
     # no query: the notebook's own default stands
-    nb2 = nbformat.read(ROOT / "notebooks" / "explorer.ipynb", as_version=4)
-    assert prelaunch_hook(_Request({}), nb2, str(ROOT)) is nb2
+    monkeypatch.setenv("QUERY_STRING", "token=t")
+    assert requested_scenario("x.yaml") == "x.yaml"
+    monkeypatch.delenv("QUERY_STRING")
+    assert requested_scenario("x.yaml") == "x.yaml"
     # only names of files in scenarios/ reach the notebook
-    assert scenario_path_for("../../etc/passwd") == "scenarios/etcpasswd.yaml"
+    monkeypatch.setenv("QUERY_STRING", "scenario=../../etc/passwd")
+    assert requested_scenario("x.yaml") == "scenarios/etcpasswd.yaml"
     assert scenario_path_for("small_indirect_msp.yaml") == str(SCENARIOS /
                                                                "small_indirect_msp.yaml")
 
