@@ -354,6 +354,28 @@ _LIVE = {
 }
 
 
+def _nice_limits(lo: float, hi: float) -> tuple[float, float]:
+    """Axis limits widened outwards to a round step (1, 2, 2.5 or 5 times a power of ten, 4 to
+    10 steps over the range), so that a small change of the data keeps the axis as it is.
+
+    Example:
+        >>> _nice_limits(-12_300.0, 98_700.0)
+        (-20000.0, 100000.0)
+    """
+    span = hi - lo
+    if not (math.isfinite(span) and span > 0):
+        return lo, hi
+    step = 10.0 ** math.floor(math.log10(span / 10.0))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if span / (m * step) <= 10.0:
+            step *= m
+            break
+    return math.floor(lo / step) * step, math.ceil(hi / step) * step
+
+
+LIVE_STYLE = {**STYLE, "axes.axisbelow": True}  # the grid under the bars drawn over it
+
+
 class LiveChart:
     """A chart of this module drawn on one figure that stays open; ``update`` redraws it with
     new results in the same style, ``png`` returns the picture. Not managed by pyplot, so a
@@ -375,13 +397,15 @@ class LiveChart:
             raise ValueError(f"unknown chart {kind!r}; allowed: {', '.join(_LIVE)}")
         (nrows, ncols), size, margins = _LIVE[kind]
         self.kind = kind
-        with plt.rc_context(STYLE):
+        with plt.rc_context(LIVE_STYLE):
             self.figure = Figure(figsize=size, dpi=dpi)
             FigureCanvasAgg(self.figure)
             self.axes = list(np.atleast_1d(self.figure.subplots(nrows, ncols)).ravel())
         self.figure.subplots_adjust(**margins)
         self._key: tuple | None = None
         self._artists: dict = {}
+        self._drawn_state: tuple | None = None  # the axis limits of the kept background
+        self._background = None
 
     def update(self, data: Result | Mapping[str, Result], title: str | None = None) -> None:
         """Redraw with a result (``profit_and_cash``, ``waterfall``) or a mapping of channel
@@ -390,7 +414,7 @@ class LiveChart:
         When the new data has the same shape as the drawn one (same months, currency, lines,
         channels) the drawn bars and lines get their new values in place; otherwise the axes
         are drawn afresh. Both give the same picture."""
-        with plt.rc_context(STYLE):
+        with plt.rc_context(LIVE_STYLE):
             key = self._shape(data)
             if key == self._key:
                 self._refresh(data, title)
@@ -426,7 +450,8 @@ class LiveChart:
             lo = min(0.0, float(values.min())) if values.size else 0.0
             hi = max(0.0, float(values.max())) if values.size else 1.0
             pad = 0.05 * (hi - lo) or 1.0
-            ax.set_ylim(lo - pad if lo < 0 else lo, hi + pad if hi > 0 else hi + (lo == hi))
+            ax.set_ylim(*_nice_limits(lo - pad if lo < 0 else lo,
+                                      hi + pad if hi > 0 else hi + (lo == hi)))
 
     def _shape(self, data: Result | Mapping[str, Result]) -> tuple:
         results = dict(data) if isinstance(data, Mapping) else {"": data}
@@ -470,12 +495,42 @@ class LiveChart:
             self.figure.suptitle(title or _channels_title(results), fontsize=14,
                                  fontweight="bold")
 
+    def _data_artists(self) -> list:
+        """What changes with the data, in drawing order: each axes' bars, lines, fills, texts,
+        title and legend, and the figure's title. The rest (frame, grid, ticks and their
+        labels, axis labels) depends only on the axis limits."""
+        out = []
+        for ax in self.axes:
+            mine = [*ax.patches, *ax.lines, *ax.collections, *ax.texts]
+            mine.sort(key=lambda a: a.get_zorder())  # stable: the order a fresh draw uses
+            out += [(ax, a) for a in mine]
+            out += [(ax, t) for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
+            if ax.legend_ is not None:
+                out.append((ax, ax.legend_))
+        if self.figure._suptitle is not None:
+            out.append((self.figure, self.figure._suptitle))
+        return out
+
     def png(self) -> bytes:
-        """The chart as PNG bytes (one Agg draw, fast compression)."""
+        """The chart as PNG bytes (fast compression). The axes, grid and tick labels are drawn
+        once per set of axis limits and kept; a change of the data redraws only the bars,
+        lines and titles over them (the value axes move in steps, :func:`_nice_limits`, so
+        most changes keep them), the same picture as a fresh draw."""
         from PIL import Image
 
         canvas = self.figure.canvas
-        canvas.draw()
+        data = self._data_artists()
+        state = (self._key, tuple((ax.get_xlim(), ax.get_ylim()) for ax in self.axes))
+        if state != self._drawn_state:
+            for _, artist in data:
+                artist.set_animated(True)
+            canvas.draw()  # everything that depends only on the axis limits
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            self._drawn_state = state
+        else:
+            canvas.restore_region(self._background)
+        for owner, artist in data:
+            owner.draw_artist(artist)
         buf = canvas.buffer_rgba()
         image = Image.frombuffer("RGBA", (buf.shape[1], buf.shape[0]), buf, "raw", "RGBA", 0, 1)
         out = io.BytesIO()
