@@ -33,9 +33,10 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -251,7 +252,8 @@ def to_html(nb: Any, title: str, back_link: str | None = "../index.html") -> str
     return body
 
 
-_KERNELS: dict[tuple[str, str], Any] = {}  # this process's kernels, by (kernel name, cwd)
+_KERNELS: dict[tuple[str, str, int], Any] = {}  # this process's kernels, by (kernel name,
+# cwd, thread): an executor's threads each have their own
 # run in a reused kernel before each notebook: the last run's figures closed, its names gone
 FRESH_NAMESPACE = ("import sys as _sys\n"
                    "if 'matplotlib.pyplot' in _sys.modules:\n"
@@ -272,7 +274,8 @@ def reused_kernel(name: str, cwd: str) -> Any:  # noqa: ANN401 - a jupyter_clien
     """
     from jupyter_client.manager import KernelManager
 
-    km = _KERNELS.get((name, cwd))
+    key = (name, cwd, threading.get_ident())
+    km = _KERNELS.get(key)
     if km is not None and km.is_alive():
         kc = km.client()
         kc.start_channels()
@@ -284,7 +287,7 @@ def reused_kernel(name: str, cwd: str) -> Any:  # noqa: ANN401 - a jupyter_clien
             kc.stop_channels()
         return km
     if km is not None:
-        _KERNELS.pop((name, cwd))
+        _KERNELS.pop(key)
         km.cleanup_resources()
     if not _KERNELS:  # the first kernel of this process: shut them all down at its exit
         from multiprocessing.util import Finalize
@@ -293,14 +296,16 @@ def reused_kernel(name: str, cwd: str) -> Any:  # noqa: ANN401 - a jupyter_clien
     sockets = Path(tempfile.mkdtemp(prefix="cspmodel-kernel-")) / "kernel"
     km = KernelManager(kernel_name=name, transport="ipc", ip=str(sockets))
     km.start_kernel(extra_arguments=KERNEL_ARGUMENTS, cwd=cwd)
-    _KERNELS[(name, cwd)] = km
+    _KERNELS[key] = km
     return km
 
 
-def shutdown_kernels() -> None:
-    """Shut down every kernel this process started for its runs, and remove their sockets."""
-    while _KERNELS:
-        _, km = _KERNELS.popitem()
+def shutdown_kernels(this_thread: bool = False) -> None:
+    """Shut down the kernels this process started for its runs (``this_thread``: only the
+    calling thread's), and remove their sockets."""
+    me = threading.get_ident()
+    for key in [k for k in _KERNELS if not this_thread or k[2] == me]:
+        km = _KERNELS.pop(key)
         try:
             km.shutdown_kernel(now=True)
             km.cleanup_resources()
@@ -347,7 +352,7 @@ def execute_job(job: Job, execute: Callable[..., Any] | None = None,
             except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops us
                 error = _describe(exc)
                 if reuse:  # a kernel left busy or broken serves no other run
-                    shutdown_kernels()
+                    shutdown_kernels(this_thread=True)
                 if attempt < job.retries and is_start_failure(exc, report):
                     report.unlink(missing_ok=True)
                     sleep(0.5 * (attempt + 1))
@@ -441,12 +446,20 @@ def run_batch(items: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLik
               notebook: str | os.PathLike[str] | None = None, jobs: int | None = None,
               overrides: Mapping[str, Any] | None = None, kernel: str | None = None,
               cell_timeout: int = DEFAULT_CELL_TIMEOUT, retries: int = DEFAULT_RETRIES,
-              progress: bool = True, echo: Callable[[str], None] | None = None) -> BatchResult:
+              progress: bool = True, echo: Callable[[str], None] | None = None,
+              executor: Executor | None = None) -> BatchResult:
     """Run the notebook once per scenario and write the comparison. Raises ValueError for bad
     arguments (nothing is written then); a failing scenario is recorded, never raised.
 
+    The runs go to ``jobs`` local worker processes, or to ``executor`` (any
+    ``concurrent.futures.Executor``, e.g. a dask ``Client``'s ``get_executor()``: each of its
+    workers then starts one kernel and reuses it). The outputs are written here either way.
+
     Example:
         >>> run_batch(["scenarios/"], "build/report", jobs=2)  # doctest: +SKIP
+        >>> from dask.distributed import Client  # doctest: +SKIP
+        >>> with Client("tcp://scheduler:8786") as client:  # doctest: +SKIP
+        ...     run_batch(["scenarios/"], "build/report", executor=client.get_executor())
     """
     from tqdm import tqdm
 
@@ -479,7 +492,7 @@ def run_batch(items: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLik
             if not o.ok:
                 say(f"FAILED {o.name}: {o.error}")
 
-        _run_jobs(todo, n_jobs, done)
+        _run_jobs(todo, n_jobs, done, executor)
         bar.close()
         order = {name: i for i, name in enumerate(run_names(paths))}
         outcomes.sort(key=lambda o: order[o.name])
@@ -494,9 +507,29 @@ def run_batch(items: Sequence[str | os.PathLike[str]], out_dir: str | os.PathLik
     return result
 
 
-def _run_jobs(todo: list[Job], n_jobs: int, done: Callable[[RunOutcome], None]) -> None:
-    """Run the jobs, ``n_jobs`` at a time in worker processes. Interrupted (Ctrl-C, even sent
-    to this process alone), the workers are stopped at once, not waited for."""
+def _collect(futures: Mapping[Future[RunOutcome], Job],
+             done: Callable[[RunOutcome], None]) -> None:
+    """Report each job's outcome as it finishes; a worker that died fails its job."""
+    for fut in as_completed(futures):
+        job = futures[fut]
+        try:
+            done(fut.result())
+        except Exception as exc:  # noqa: BLE001 - a worker that died
+            done(RunOutcome(job.name, job.scenario_path, ok=False, error=_describe(exc),
+                            title=job.title))
+
+
+def _run_jobs(todo: list[Job], n_jobs: int, done: Callable[[RunOutcome], None],
+              executor: Executor | None = None) -> None:
+    """Run the jobs on ``executor``, or ``n_jobs`` at a time in worker processes. Interrupted
+    (Ctrl-C, even sent to this process alone), local workers are stopped at once, not waited
+    for."""
+    if executor is not None:
+        try:
+            _collect({executor.submit(execute_job, j): j for j in todo}, done)
+        finally:
+            shutdown_kernels()  # those its threads started here (its processes keep theirs)
+        return
     workers = min(n_jobs, len(todo))
     if workers == 1:
         try:
@@ -509,14 +542,7 @@ def _run_jobs(todo: list[Job], n_jobs: int, done: Callable[[RunOutcome], None]) 
         return
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
     try:
-        futures: dict[Future[RunOutcome], Job] = {pool.submit(execute_job, j): j for j in todo}
-        for fut in as_completed(futures):
-            job = futures[fut]
-            try:
-                done(fut.result())
-            except Exception as exc:  # noqa: BLE001 - a worker that died
-                done(RunOutcome(job.name, job.scenario_path, ok=False, error=_describe(exc),
-                                title=job.title))
+        _collect({pool.submit(execute_job, j): j for j in todo}, done)
     except BaseException:
         for proc in list(getattr(pool, "_processes", {}).values()):
             proc.terminate()  # its kernel notices its parent is gone and stops

@@ -197,3 +197,17 @@ def test_a_worker_reuses_one_kernel_with_a_fresh_namespace_then_shuts_it_down(tm
     pid = pids.pop()
     assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status"
                                                                   ).read_text().lower()
+
+
+def test_a_batch_runs_on_a_dask_cluster_with_the_same_figures(tmp_path) -> None:
+    distributed = pytest.importorskip("distributed")
+    paths = [ROOT / "scenarios" / f"{n}.yaml" for n in ("small_indirect_msp", "new_msp_launch")]
+    out = tmp_path / "out"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:  # worker processes, as on a cluster
+        result = batch.run_batch(paths, out, executor=client.get_executor(), progress=False)
+    assert not result.failed, [o.error for o in result.failed]
+    for path in paths:
+        recorded = json.loads((out / path.stem / "summary.json").read_text())
+        assert recorded == json.loads(summary_to_json(simulate(load_scenario(path))))

@@ -115,6 +115,13 @@ def _open_page(browser, url: str, height: int = 1000) -> tuple:  # noqa: ANN001
     return page, time.monotonic() - t0
 
 
+def _charts_shown(page) -> None:  # noqa: ANN001
+    """Wait for the page's first chart: the notebook has run to its end and the page talks to
+    its kernel, as when a partner starts moving controls."""
+    page.wait_for_function("() => [...document.querySelectorAll('.csp-charts img')]"
+                           ".some(i => i.naturalWidth > 0)", timeout=90_000)
+
+
 def _shown(page, element_id: str) -> float:  # noqa: ANN001
     return float(page.get_attribute(f"#{element_id}", "data-value"))
 
@@ -136,6 +143,7 @@ def test_dashboard_switching_to_direct_shows_the_engine_profit(dashboard):
             assert _shown(page, "csp-operating-profit") == pytest.approx(indirect, rel=1e-12)
             assert "Growing VAR weighing direct bill" in page.inner_text(".csp-title")
             assert "Traceback" not in page.content()
+            _charts_shown(page)
             page.click(".csp-control-channel button:has-text('Direct bill')")
             page.wait_for_function(
                 "v => document.querySelector('#csp-operating-profit')"
@@ -204,6 +212,7 @@ def test_a_partner_moves_controls_sees_the_deltas_seeks_a_goal_and_draws_the_ban
             page, first = _open_page(browser, f"{dashboard}/?token={TOKEN}&scenario={name}",
                                      height=1200)
             print(f"first figures {first:.1f} s after the page was asked for")
+            _charts_shown(page)
             shown = {c: float(page.input_value(f".csp-control-{c} input"))
                      for c in ("customers-at-start", "new-customers-per-month")}
             assert shown == {"customers-at-start": seg.customers_at_start,
