@@ -472,7 +472,7 @@ def month_loop(first_month: int, detail: bool, events: bool, financed: bool,
     :mod:`cspmodel.engine` packs the inputs (``run_core``); see its example.
     """
     S, Q, P = N.shape
-    T, K = len(t_group), share.shape[1]
+    K = share.shape[1]
     KK = K if detail else 1
     H = out_c.shape[0]
     n_groups = len(g_commitment)
@@ -504,38 +504,10 @@ def month_loop(first_month: int, detail: bool, events: bool, financed: bool,
                 joiners[s, p] = sd[NEW, s, p] if m >= join_from[p] else 0.0
         since += 1
         change_seats(U, C, U_ref, G, since, sd[GROWTH], q_waits, adds)
-        churned[:] = 0.0
-        churned_seats[:] = 0.0
-        moved[:] = False
-        for g in range(n_groups):  # the renewing phase of each group takes the new customers
-            q = g_offset[g] + m % g_commitment[g]
-            if g == extended:  # no one joins it; the month's lapsed commitments arrive
-                renew(q, keep[g], no_joiners, sd[SPC], N, U, C, U_ref, False, lapse[m], gone_n,
-                      gone_u, moved_n[g], moved_u[g])
-                for g0 in range(n_groups):
-                    if moved[g0]:
-                        for s in range(S):
-                            for p in range(P):
-                                N[s, q, p] += gshare[g0, s, p] * moved_n[g0, s, p]
-                                U[s, q, p] += gshare[g0, s, p] * moved_u[g0, s, p]
-                C[:, q] = U[:, q]
-            else:
-                lapses = bool(lapse_on[m]) and g_commitment[g] > 1
-                renew(q, keep[g], joiners, sd[SPC], N, U, C, U_ref, lapses, lapse[m], gone_n,
-                      gone_u, moved_n[g], moved_u[g])
-                moved[g] = lapses
-            since[q] = 0
-            churned += gshare[g] * gone_n
-            churned_seats += gshare[g] * gone_u
-        for t in range(T):  # seats added since a prepaid term's last bill
-            if t_billing[t] > 1:
-                g = t_group[t]
-                for i in range(g_commitment[g]):
-                    q = g_offset[g] + i
-                    if (m - i) % t_billing[t] == 0:
-                        A[t, :, q] = 0.0
-                    else:
-                        A[t, :, q] += adds[:, q]
+        _renewals(m, extended, g_commitment, g_offset, keep, lapse[m], bool(lapse_on[m]),
+                  joiners, no_joiners, sd[SPC], gshare, N, U, C, U_ref, since, gone_n, gone_u,
+                  moved_n, moved_u, moved, churned, churned_seats)
+        _added_since_bill(m, t_group, t_billing, g_commitment, g_offset, A, adds)
         _price_terms(m, detail, events, g_commitment, g_offset, extended, t_group, t_billing,
                      t_waits, locked, share, discount, sd, cd, shares, flexible, flex_any,
                      has_price, has_price_all, ach_used, N, U, C, A, adds, joiners, w, wc,
@@ -548,47 +520,121 @@ def month_loop(first_month: int, detail: bool, events: bool, financed: bool,
             _finance(m, extended, sd, gshare, joiners, keep, lapse[m], bool(lapse_on[m]), F,
                      f_pay, f_before, f_rate, f_alive, f_renews, f_lapsing, f_joins, joins,
                      installments, lines)
-        for s in range(S):
-            for p in range(P):
-                joined = joiners[s, p] * sd[GSHARE_SUM, s, p]
-                support = users[s, p] * sd[TIER_PRICE, s, p]
-                services = joined * sd[ONB_PRICE, s, p]
-                billed = bill_s[s, p] + support + joined * sd[ONB_BILLED, s, p]
-                debits = ach[s, p]
-                if financed:  # installments ride on the customer's charges
-                    inst = installments[s, p]
-                    billed += inst
-                    debits += cd[ACH_RATE, p] * inst
-                    accrued[m, 0, s, p] = (services - joined * sd[ONB_BILLED, s, p]
-                                           + lines[L_FIN_INTEREST, s, p] - inst)
-                    accrued[m, 1, s, p] = inst - (services - joined * sd[ONB_BILLED, s, p])
-                licence = 0.0
-                for k in range(KK):
-                    licence += rev_k[s, k, p]
-                lines[L_SUPPORT, s, p] = support
-                lines[L_SERVICES, s, p] = services
-                cost_of_service(s, p, sd, cd, users[s, p], users_before[s, p], joined,
-                                churned_seats[s, p], billed, charges[s, p], debits, licence,
-                                support, lines)
-                book[0, m, s, p] = customers[s, p]
-                book[1, m, s, p] = users[s, p]
-                book[2, m, s, p] = joined
-                book[3, m, s, p] = churned[s, p]
-                book[4, m, s, p] = billed
+        _month_ledger(m, financed, sd, cd, joiners, users, users_before, customers, churned,
+                      churned_seats, rev_k, bill_s, charges, ach, installments, lines, book,
+                      accrued)
         _store(m, detail, rev_k, cost_k, strand_k, dist_k, lines, out_k, out_s)
-        for p in range(P):
-            total = 0.0
-            for s in range(S):
-                total += vendor_s[s, p]
-            vendor_b[m, p] = total
-        if (tier_index >= 0).any():  # one shift serves every 24/7 tier sold
-            for p in range(P):
-                hours = 0.0
-                for s in range(S):
-                    if tier_index[s] >= 0:
-                        hours += users[s, p] * sd[HOURS, s, p]
-                out_c[m, C_FLOOR, p] = max(0.0, cd[FLOOR_HOURS, p] - hours) * cd[LABOR, p]
+        _vendor_and_floor(m, vendor_s, users, tier_index, sd, cd, vendor_b, out_c)
         users_before[:] = users
+
+
+def _renewals(m: int, extended: int, g_commitment: np.ndarray, g_offset: np.ndarray,
+              keep: np.ndarray, lapse: np.ndarray, lapse_on: bool, joiners: np.ndarray,
+              no_joiners: np.ndarray, spc: np.ndarray, gshare: np.ndarray, N: np.ndarray,
+              U: np.ndarray, C: np.ndarray, U_ref: np.ndarray, since: np.ndarray,
+              gone_n: np.ndarray, gone_u: np.ndarray, moved_n: np.ndarray, moved_u: np.ndarray,
+              moved: np.ndarray, churned: np.ndarray, churned_seats: np.ndarray) -> None:
+    """Section 2(b, c): the renewing phase of each commitment group keeps its customers,
+    takes the month's new customers, and (from May 2026) lets a share lapse into the extended
+    service term, which takes no one new. Writes the customers and users who left,
+    ``churned`` and ``churned_seats`` ``(S, P)``."""
+    S, P = churned.shape
+    churned[:] = 0.0
+    churned_seats[:] = 0.0
+    moved[:] = False
+    for g in range(len(g_commitment)):
+        q = g_offset[g] + m % g_commitment[g]
+        if g == extended:  # no one joins it; the month's lapsed commitments arrive
+            renew(q, keep[g], no_joiners, spc, N, U, C, U_ref, False, lapse, gone_n,
+                  gone_u, moved_n[g], moved_u[g])
+            for g0 in range(len(g_commitment)):
+                if moved[g0]:
+                    for s in range(S):
+                        for p in range(P):
+                            N[s, q, p] += gshare[g0, s, p] * moved_n[g0, s, p]
+                            U[s, q, p] += gshare[g0, s, p] * moved_u[g0, s, p]
+            C[:, q] = U[:, q]
+        else:
+            lapses = lapse_on and g_commitment[g] > 1
+            renew(q, keep[g], joiners, spc, N, U, C, U_ref, lapses, lapse, gone_n, gone_u,
+                  moved_n[g], moved_u[g])
+            moved[g] = lapses
+        since[q] = 0
+        churned += gshare[g] * gone_n
+        churned_seats += gshare[g] * gone_u
+
+
+def _added_since_bill(m: int, t_group: np.ndarray, t_billing: np.ndarray,
+                      g_commitment: np.ndarray, g_offset: np.ndarray, A: np.ndarray,
+                      adds: np.ndarray) -> None:
+    """Sections 4 and 5: the seats added since each prepaid term's last bill, ``A``, back to
+    zero in the month a cohort is billed."""
+    for t in range(len(t_group)):
+        if t_billing[t] > 1:
+            g = t_group[t]
+            for i in range(g_commitment[g]):
+                q = g_offset[g] + i
+                if (m - i) % t_billing[t] == 0:
+                    A[t, :, q] = 0.0
+                else:
+                    A[t, :, q] += adds[:, q]
+
+
+def _month_ledger(m: int, financed: bool, sd: np.ndarray, cd: np.ndarray, joiners: np.ndarray,
+                  users: np.ndarray, users_before: np.ndarray, customers: np.ndarray,
+                  churned: np.ndarray, churned_seats: np.ndarray, rev_k: np.ndarray,
+                  bill_s: np.ndarray, charges: np.ndarray, ach: np.ndarray,
+                  installments: np.ndarray, lines: np.ndarray, book: np.ndarray,
+                  accrued: np.ndarray) -> None:
+    """Sections 5, 6 and 11: the month's support plans, services, billings (with financed
+    installments) and cost of service per segment, into ``lines``; the book of the month
+    (customers, users, new customers, churned customers, billings) into ``book``."""
+    S, P = users.shape
+    for s in range(S):
+        for p in range(P):
+            joined = joiners[s, p] * sd[GSHARE_SUM, s, p]
+            support = users[s, p] * sd[TIER_PRICE, s, p]
+            services = joined * sd[ONB_PRICE, s, p]
+            billed = bill_s[s, p] + support + joined * sd[ONB_BILLED, s, p]
+            debits = ach[s, p]
+            if financed:  # installments ride on the customer's charges
+                inst = installments[s, p]
+                billed += inst
+                debits += cd[ACH_RATE, p] * inst
+                accrued[m, 0, s, p] = (services - joined * sd[ONB_BILLED, s, p]
+                                       + lines[L_FIN_INTEREST, s, p] - inst)
+                accrued[m, 1, s, p] = inst - (services - joined * sd[ONB_BILLED, s, p])
+            licence = 0.0
+            for k in range(rev_k.shape[1]):
+                licence += rev_k[s, k, p]
+            lines[L_SUPPORT, s, p] = support
+            lines[L_SERVICES, s, p] = services
+            cost_of_service(s, p, sd, cd, users[s, p], users_before[s, p], joined,
+                            churned_seats[s, p], billed, charges[s, p], debits, licence,
+                            support, lines)
+            book[0, m, s, p] = customers[s, p]
+            book[1, m, s, p] = users[s, p]
+            book[2, m, s, p] = joined
+            book[3, m, s, p] = churned[s, p]
+            book[4, m, s, p] = billed
+
+
+def _vendor_and_floor(m: int, vendor_s: np.ndarray, users: np.ndarray, tier_index: np.ndarray,
+                      sd: np.ndarray, cd: np.ndarray, vendor_b: np.ndarray,
+                      out_c: np.ndarray) -> None:
+    """The vendor's bills of the month summed over segments, and the 24/7 floor (section 5):
+    one shift serves every 24/7 tier sold, its idle hours at the labour rate."""
+    S, P = users.shape
+    any_247 = (tier_index >= 0).any()
+    for p in range(P):
+        total, hours = 0.0, 0.0
+        for s in range(S):
+            total += vendor_s[s, p]
+            if tier_index[s] >= 0:
+                hours += users[s, p] * sd[HOURS, s, p]
+        vendor_b[m, p] = total
+        if any_247:
+            out_c[m, C_FLOOR, p] = max(0.0, cd[FLOOR_HOURS, p] - hours) * cd[LABOR, p]
 
 
 def _finance(m: int, extended: int, sd: np.ndarray, gshare: np.ndarray, joiners: np.ndarray,
@@ -734,7 +780,8 @@ def _store(m: int, detail: bool, rev_k: np.ndarray, cost_k: np.ndarray, strand_k
 # --------------------------------------------------------------------------------------------
 RULES = ("change_seats", "renew", "per_segment", "term_prices", "prepaid_term", "monthly_term",
          "billed_units", "debit_fees", "record_events", "cost_of_service", "financing_month",
-         "_finance", "_price_terms", "_store")
+         "_renewals", "_added_since_bill", "_month_ledger", "_vendor_and_floor", "_finance",
+         "_price_terms", "_store")
 _compiled = None
 
 
