@@ -221,12 +221,13 @@ def test_a_partner_moves_controls_sees_the_deltas_seeks_a_goal_and_draws_the_ban
             for control, value in (("customers-at-start", "45"),
                                    ("new-customers-per-month", "2"),
                                    ("labor-rate-per-hour", "60")):
+                shown_before = page.get_attribute("#csp-operating-profit", "data-value")
                 page.fill(f".csp-control-{control} input", value)
                 page.press(f".csp-control-{control} input", "Enter")
-                page.wait_for_function(
+                page.wait_for_function(  # the figure read before the change was sent: the
+                    # kernel may answer before this line runs
                     "v => document.querySelector('#csp-operating-profit')"
-                    ".getAttribute('data-value') !== v",
-                    arg=repr(_shown(page, "csp-operating-profit")), timeout=60_000)
+                    ".getAttribute('data-value') !== v", arg=shown_before, timeout=60_000)
             moved = scenario.with_overrides({"segments.0.customers_at_start": 45.0,
                                              "segments.0.new_customers_per_month": 2.0,
                                              "support.labor_rate_per_hour": 60.0})
