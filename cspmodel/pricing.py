@@ -95,7 +95,7 @@ def locked_prices(scenario: Scenario, products: list[str], lay: Layout
     H = scenario.horizon_months
     first = -MAX_COMMITMENT
     dates = [add_months(scenario.start_month, int(t)) for t in range(first, H)]
-    lp = np.array([[scenario.list_price(pid, d) for d in dates] for pid in products])
+    lp = np.array([scenario.list_prices(pid, dates) for pid in products])
     lp = lp.reshape(len(products), len(dates))
     dated = np.array([annual_billed_monthly_factor_on(d) for d in dates], dtype=float)
     T, K, Q = len(lay.terms), len(products), lay.n_cohorts

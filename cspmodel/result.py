@@ -652,8 +652,8 @@ def _run_with_joiners(inp: Inputs, window_start: int, detail: bool, events: bool
     empty = dict(inp.drivers, customers_at_start=np.zeros((1, len(inp.segments))),
                  book_scale=np.zeros((1, 1)))
     if inp.n_paths == 1:
-        both = {k: np.concatenate([np.broadcast_to(v, (1,) + v.shape[1:]),
-                                   np.broadcast_to(empty[k], (1,) + v.shape[1:])])
+        both = {k: np.repeat(v, 2, axis=0) if empty[k] is v
+                else np.concatenate([v, np.broadcast_to(empty[k], v.shape)])
                 for k, v in inp.drivers.items()}
         core = run_core(Inputs(**{**inp.__dict__, "drivers": both}), detail=detail,
                         join_from=np.array([0, window_start]), events=events, cash=False)

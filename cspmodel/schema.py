@@ -1055,6 +1055,34 @@ class Scenario(Frozen):
         assert price is not None
         return float(price)
 
+    def list_prices(self, pid: str, dates: list[dt.date]) -> list[float]:
+        """:meth:`list_price` on each of ``dates`` (in increasing order), looked up only where
+        a price point or a price change falls between two dates (the price holds between).
+
+        Example:
+            >>> s = Scenario.model_validate({"name": "x", "segments": [{"name": "A",
+            ...     "product_mix": {"m365_business_basic": 1}}]})
+            >>> days = [dt.date(2026, m, 1) for m in (1, 2)]
+            >>> s.list_prices("m365_business_basic", days) == [s.list_price(
+            ...     "m365_business_basic", d) for d in days]
+            True
+        """
+        import bisect
+
+        spec = self.product_spec(pid)
+        points = sorted({*(p.effective for p in (PRODUCTS[pid].prices if pid in PRODUCTS
+                                                  else ())),
+                         *(c.effective for c in (spec.price_changes if spec else ()))})
+        out: list[float] = []
+        seen = -1
+        for day in dates:
+            step = bisect.bisect_right(points, day)
+            if step != seen or not out:
+                price = self.list_price(pid, day)
+                seen = step
+            out.append(price)
+        return out
+
     def partner_discount(self, pid: str) -> float:
         """Partner margin (share of list) for a product."""
         spec = self.product_spec(pid)
