@@ -1,7 +1,8 @@
 """The economics engine: one month loop over plain numpy arrays ``(segments, cohorts, paths)``.
 
-The rules are in ``docs/engine.md``; each is a small function named for its business concept,
-in this module or the module of its concept (:mod:`cspmodel.book` for churn and seat changes,
+The rules are in ``docs/engine.md``; each is a small function named for its business concept:
+the month's rules in :mod:`cspmodel.monthloop` (plain loops that numba compiles), the others in
+this module or the module of their concept (:mod:`cspmodel.book` for churn and seat changes,
 :mod:`cspmodel.terms` and :mod:`cspmodel.pricing` for terms and locked prices,
 :mod:`cspmodel.support` for the 24/7 floor, :mod:`cspmodel.cash` for cash timing). The state
 of the book is one set of arrays per commitment group of terms (the cohort axis of
