@@ -94,6 +94,9 @@ class CoreOutput:
     receivables_opening: np.ndarray | None = None
     payables_opening: np.ndarray | None = None
     commission_plans: np.ndarray | None = None  # (P, S, plans, 4, H) cspmodel.commissions
+    joined_product_lines: np.ndarray | None = None  # (P, S, K, 4, 1) and (P, S, L, 1): the
+    joined_segment_lines: np.ndarray | None = None  # last month of those who joined from the
+    # run's window on, by themselves (net revenue retention)
 
 
 def seq_sum(x: np.ndarray, axis: int) -> np.ndarray:
@@ -231,16 +234,15 @@ def _lapse(inp: Inputs, seg, P: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: 
     return np.ascontiguousarray(np.broadcast_to(share, (H, S, P))), on
 
 
-def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = True,
-             first_month: int = 0, events: bool = False, cash: bool = True,
-             consumption: bool = True) -> CoreOutput:
+def run_core(inp: Inputs, window: int | None = None, detail: bool = True,
+             events: bool = False, cash: bool = True, consumption: bool = True) -> CoreOutput:
     """Run every month for every path at once (``docs/engine.md`` sections 1 to 7).
 
-    ``join_from`` ``(P,)``: new customers join from that month on; ``first_month`` skips the
-    months before it (only for a book empty until then); ``detail`` keeps the ledger per
-    segment and product; ``events`` records the cohort events commission plans read; ``cash``
-    settles the cash (:func:`with_cash`); ``consumption`` adds Azure (section 11; a run that
-    reads only the recurring licence and support lines can leave it out).
+    ``window``: the customers who join from that month on are also followed by themselves,
+    and their last month's licence and support lines kept (``joined_product_lines``,
+    ``joined_segment_lines``: net revenue retention, section 9); ``detail`` keeps the ledger
+    per segment and product; ``events`` records the cohort events commission plans read;
+    ``cash`` settles the cash (:func:`with_cash`); ``consumption`` adds Azure (section 11).
 
     Example:
         >>> from cspmodel.io import load_scenario_text
@@ -259,8 +261,6 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
     lay = inp.layout
     run = _prepare(inp, P, detail)
     d = run.d
-    start = np.zeros(P, dtype=np.int64) if join_from is None else np.ascontiguousarray(
-        np.broadcast_to(np.asarray(join_from), (P,)), dtype=np.int64)
     # the book at the start: customers spread evenly over each group's phases (section 1),
     # and the opening book's subscriptions each on its own renewal month
     N = d["customers_at_start"][:, None, :] / lay.commitment[None, :, None]
@@ -288,9 +288,12 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
     # the financed deployments' billings less their price
     users = _per_segment(U, run.gshare, lay)
     customers_before = _per_segment(N, run.gshare, lay)
-    compiled()(first_month=first_month, events=events, **run.loop, join_from=start, N=N, U=U,
-               C=C, U_ref=U_ref, since=since, A=A, users_before=users.copy(), out_k=out_k,
-               out_s=out_s, out_c=out_c, book=book, vendor_b=vendor_b, ev=ev, accrued=accrued)
+    joined_k = np.zeros((1, *out_k.shape[1:]))  # the last month of the window's joiners
+    joined_s = np.zeros((1, *out_s.shape[1:]))
+    compiled()(window=-1 if window is None else int(window), events=events, **run.loop, N=N,
+               U=U, C=C, U_ref=U_ref, since=since, A=A, users_before=users.copy(),
+               out_k=out_k, out_s=out_s, out_c=out_c, book=book, vendor_b=vendor_b, ev=ev,
+               accrued=accrued, joined_k=joined_k, joined_s=joined_s)
     _fixed_company_lines(out_c, inp)
 
     def out(x: np.ndarray, per_segment: bool = True) -> np.ndarray:
@@ -308,7 +311,9 @@ def run_core(inp: Inputs, join_from: np.ndarray | None = None, detail: bool = Tr
            for k, v in opening.items()},
         events={} if ev is None else {n: out(ev[i]) for i, n in enumerate(EVENTS)},
         accrued=out(accrued[:, 0]), accrued_opening=np.zeros(P_out),
-        financed_billings=out(accrued[:, 1]))
+        financed_billings=out(accrued[:, 1]),
+        joined_product_lines=None if window is None else out(joined_k, detail),
+        joined_segment_lines=None if window is None else out(joined_s, detail))
     if consumption and azure_in_use(user_inp):
         _add_azure(core, user_inp, _fold_book(customers_before.T[:P_out], inp.book,
                                               len(user_inp.segments)), detail)

@@ -443,7 +443,7 @@ def cost_of_service(s: int, p: int, sd: np.ndarray, cd: np.ndarray, users: float
 # --------------------------------------------------------------------------------------------
 # The loop
 # --------------------------------------------------------------------------------------------
-def month_loop(first_month: int, detail: bool, events: bool, financed: bool,
+def month_loop(window: int, detail: bool, events: bool, financed: bool,
                # the layout: per group, per term and per cohort
                g_commitment: np.ndarray, g_offset: np.ndarray, extended: int,
                t_group: np.ndarray, t_billing: np.ndarray, t_waits: np.ndarray,
@@ -452,7 +452,7 @@ def month_loop(first_month: int, detail: bool, events: bool, financed: bool,
                locked: np.ndarray, share: np.ndarray, discount: np.ndarray, sd: np.ndarray,
                cd: np.ndarray, shares: np.ndarray, gshare: np.ndarray, keep: np.ndarray,
                G: np.ndarray, lapse: np.ndarray, lapse_on: np.ndarray, flexible: np.ndarray,
-               tier_index: np.ndarray, join_from: np.ndarray,
+               tier_index: np.ndarray,
                # financed vintages (cspmodel.financing.financing_plan)
                F: np.ndarray, f_pay: np.ndarray, f_before: np.ndarray, f_rate: np.ndarray,
                f_alive: np.ndarray, f_renews: np.ndarray, f_lapsing: np.ndarray,
@@ -462,12 +462,18 @@ def month_loop(first_month: int, detail: bool, events: bool, financed: bool,
                since: np.ndarray, A: np.ndarray, users_before: np.ndarray,
                # the outputs, months first
                out_k: np.ndarray, out_s: np.ndarray, out_c: np.ndarray, book: np.ndarray,
-               vendor_b: np.ndarray, ev: np.ndarray, accrued: np.ndarray) -> None:
+               vendor_b: np.ndarray, ev: np.ndarray, accrued: np.ndarray,
+               joined_k: np.ndarray, joined_s: np.ndarray) -> None:
     """Every month of ``docs/engine.md`` sections 2 to 6 (and 11, financed deployment) for
     every path at once: seat changes, renewals and new customers, then what each term bills,
     earns and costs, the cost of service, and the ledger of the month, written into the
     month's slices of the outputs. ``detail`` keeps the ledger per segment and product, else
     summed over them (many paths); ``events`` records what commission plans read.
+
+    The customers who join from month ``window`` on (``-1``: none) are also followed by
+    themselves, in a book of their own that takes only them (section 9, net revenue
+    retention): the last month's licence lines and support plans of that book go into
+    ``joined_k`` and ``joined_s`` (one month of ``out_k`` and ``out_s``).
 
     :mod:`cspmodel.engine` packs the inputs (``run_core``); see its example.
     """
@@ -494,16 +500,27 @@ def month_loop(first_month: int, detail: bool, events: bool, financed: bool,
     acc, sums = np.zeros((7, P)), np.zeros((2, P))  # scratch of the rules
     lines = np.zeros((len(LOOP_LINES), S, P))
     joins, installments = np.zeros((n_groups, S, P)), np.zeros((S, P))
+    # the joiners' own book (section 9): its state, and its own seats bought and leavers
+    follow = window >= 0
+    Nj, Uj, Cj, Rj = (np.zeros((S, Q, P)), np.zeros((S, Q, P)), np.zeros((S, Q, P)),
+                      np.zeros((S, Q, P)))
+    Aj, adds_j = np.zeros(A.shape), np.zeros((S, Q, P))
+    churned_j, churned_seats_j = np.zeros((S, P)), np.zeros((S, P))
     has_price = sd[TIER_PRICE] > 0.0
     has_price_all = bool(has_price.all())
     ach_used = bool((sd[PAY_ACH] > 0.0).any())
     flex_any = bool(flexible.any())
-    for m in range(first_month, H):
-        for s in range(S):
-            for p in range(P):
-                joiners[s, p] = sd[NEW, s, p] if m >= join_from[p] else 0.0
+    joiners[:] = sd[NEW]
+    for m in range(H):
         since += 1
+        joined = follow and m >= window
         change_seats(U, C, U_ref, G, since, sd[GROWTH], q_waits, adds)
+        if joined:  # the same calendar: a cohort of theirs started its term at a renewal
+            change_seats(Uj, Cj, Rj, G, since, sd[GROWTH], q_waits, adds_j)
+            _renewals(m, extended, g_commitment, g_offset, keep, lapse[m], bool(lapse_on[m]),
+                      joiners, no_joiners, sd[SPC], gshare, Nj, Uj, Cj, Rj, since, gone_n,
+                      gone_u, moved_n, moved_u, moved, churned_j, churned_seats_j)
+            _added_since_bill(m, t_group, t_billing, g_commitment, g_offset, Aj, adds_j)
         _renewals(m, extended, g_commitment, g_offset, keep, lapse[m], bool(lapse_on[m]),
                   joiners, no_joiners, sd[SPC], gshare, N, U, C, U_ref, since, gone_n, gone_u,
                   moved_n, moved_u, moved, churned, churned_seats)
@@ -526,6 +543,19 @@ def month_loop(first_month: int, detail: bool, events: bool, financed: bool,
         _store(m, detail, rev_k, cost_k, strand_k, dist_k, lines, out_k, out_s)
         _vendor_and_floor(m, vendor_s, users, tier_index, sd, cd, vendor_b, out_c)
         users_before[:] = users
+    if follow:  # the joiners' last month: their licences and support plans
+        m = H - 1
+        _price_terms(m, detail, False, g_commitment, g_offset, extended, t_group, t_billing,
+                     t_waits, locked, share, discount, sd, cd, shares, flexible, flex_any,
+                     has_price, has_price_all, ach_used, Nj, Uj, Cj, Aj, adds_j, joiners, w,
+                     wc, w_seg, value, units, fees, new_seats, rev_k, cost_k, strand_k, dist_k,
+                     bill_s, vendor_s, charges, ach, ev, acc, sums)
+        per_segment(Uj, gshare, g_offset, g_commitment, users)
+        lines[:] = 0.0
+        for s in range(S):
+            for p in range(P):
+                lines[L_SUPPORT, s, p] = users[s, p] * sd[TIER_PRICE, s, p]
+        _store(0, detail, rev_k, cost_k, strand_k, dist_k, lines, joined_k, joined_s)
 
 
 def _renewals(m: int, extended: int, g_commitment: np.ndarray, g_offset: np.ndarray,

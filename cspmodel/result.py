@@ -37,7 +37,6 @@ from .engine import (
     Inputs,
     build_inputs,
     run_core,
-    with_cash,
 )
 from .errors import MISSING, Problem, ScenarioError
 from .headline import break_even_month, break_even_text, cash_trough, unit_economics
@@ -603,10 +602,9 @@ def _result_from_inputs(inp: Inputs, detail: bool | None = None) -> Result:
         raise ValueError("commission plans are computed on the per-segment detail: "
                          "run with detail=True")
     window_start = max(1, H - 12)
-    core, joiners = _run_with_joiners(inp, window_start, detail, plans)
-    core = apply_plans(core, inp)
+    core = apply_plans(run_core(inp, window=window_start, detail=detail, events=plans), inp)
     lines = line_totals(core)
-    retained_mrr = _retained_mrr(lines, joiners)
+    retained_mrr = _retained_mrr(lines, core)
     st = statements(core, lines)
     met = metrics(st, retained_mrr, inp, window_start)
     payback, ltv_cac = _unit_economics(st, lines, inp, core)
@@ -642,53 +640,21 @@ def _result_from_inputs(inp: Inputs, detail: bool | None = None) -> Result:
                   _core=core, _inputs=inp)
 
 
-def _run_with_joiners(inp: Inputs, window_start: int, detail: bool, events: bool
-                      ) -> tuple[CoreOutput, CoreOutput]:
-    """The book, and the customers who join it from ``window_start`` on by themselves (an
-    empty book then), for net revenue retention (``docs/engine.md`` section 9): the book is
-    linear in its customers, so what those who were there before the window bring is the
-    book's less the joiners'. One path: both in one run of two paths; many: a second run of
-    the window's months only."""
-    empty = dict(inp.drivers, customers_at_start=np.zeros((1, len(inp.segments))),
-                 book_scale=np.zeros((1, 1)))
-    if inp.n_paths == 1:
-        both = {k: np.repeat(v, 2, axis=0) if empty[k] is v
-                else np.concatenate([v, np.broadcast_to(empty[k], v.shape)])
-                for k, v in inp.drivers.items()}
-        core = run_core(Inputs(**{**inp.__dict__, "drivers": both}), detail=detail,
-                        join_from=np.array([0, window_start]), events=events, cash=False)
-        return _take(core, slice(0, 1), inp), _take(core, slice(1, 2))
-    core = run_core(inp, detail=detail, events=events)
-    joiners = run_core(Inputs(**{**inp.__dict__, "drivers": empty}), detail=False,
-                       first_month=window_start, cash=False, consumption=False)
-    return core, joiners
-
-
-def _take(core: CoreOutput, rows: slice, inp: Inputs | None = None) -> CoreOutput:
-    """The paths ``rows`` of a core run, with their cash when ``inp`` is given."""
-    def take(v: Any) -> Any:
-        if isinstance(v, dict):
-            return {k: take(x) for k, x in v.items()}
-        return None if v is None else v[rows]
-
-    taken = CoreOutput(**{k: take(v) for k, v in core.__dict__.items()})
-    return taken if inp is None else with_cash(taken, inp)
-
-
-def _retained_mrr(lines: dict[str, np.ndarray], joiners: CoreOutput) -> np.ndarray:
+def _retained_mrr(lines: dict[str, np.ndarray], core: CoreOutput) -> np.ndarray:
     """Recurring revenue of the last month from the customers who were there before the
-    window: the book's (``lines``, its line totals) less the joiners'."""
-    return sum(lines[k][:, -1] - _last_month(joiners, k) for k in RECURRING_LINES)
+    window (``docs/engine.md`` section 9): the book's (``lines``, its line totals) less that
+    of those who joined from the window on, whom the run followed by themselves (the book is
+    linear in its customers)."""
+    return sum(lines[k][:, -1] - _joined_last_month(core, k) for k in RECURRING_LINES)
 
 
-def _last_month(core: CoreOutput, name: str) -> np.ndarray:
-    """One line's total of the last month, per path."""
-    level = next(lv for lv in ("product", "segment", "company") if lv in LINES[name].levels)
+def _joined_last_month(core: CoreOutput, name: str) -> np.ndarray:
+    """One line's total of the last month of the window's joiners, per path."""
+    assert core.joined_product_lines is not None and core.joined_segment_lines is not None
+    level = next(lv for lv in ("product", "segment") if lv in LINES[name].levels)
     if level == "product":
-        return ordered_sum(core.product_lines[:, :, :, index(level, name), -1], (1, 2))
-    if level == "segment":
-        return ordered_sum(core.segment_lines[:, :, index(level, name), -1], 1)
-    return np.asarray(core.company_lines[:, index(level, name), -1], dtype=float)
+        return ordered_sum(core.joined_product_lines[:, :, :, index(level, name), -1], (1, 2))
+    return ordered_sum(core.joined_segment_lines[:, :, index(level, name), -1], 1)
 
 
 def _mean_core(core: CoreOutput) -> CoreOutput:

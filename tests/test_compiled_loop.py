@@ -53,7 +53,8 @@ segments:
 """
 FIELDS = ("product_lines", "segment_lines", "company_lines", "customers", "seats",
           "new_customers", "churned_customers", "billings", "vendor_billings", "accrued",
-          "financed_billings", "cash_in", "cash_out")
+          "financed_billings", "cash_in", "cash_out", "joined_product_lines",
+          "joined_segment_lines")
 
 
 def _cases() -> dict[str, tuple]:
@@ -72,7 +73,7 @@ def figures() -> dict[str, np.ndarray]:
             inp = dataclasses.replace(inp, drivers={
                 **inp.drivers, "churn_annual": np.array([[0.1, 0.1], [0.2, 0.05], [0.3, 0.0]]),
                 "seat_growth_annual": np.array([[0.0, 0.1], [0.05, 0.2], [0.1, -0.1]])})
-        core = run_core(inp, detail=detail, events=detail)
+        core = run_core(inp, window=inp.horizon // 2, detail=detail, events=detail)
         for field in FIELDS:
             out[f"{name}.{field}"] = np.asarray(getattr(core, field))
         for event, x in core.events.items():
