@@ -121,7 +121,11 @@ class Distribution:
                                     scale=width)
         if self.kind == "uniform":
             return p["low"] + u * (p["high"] - p["low"])
-        return stats.poisson.ppf(u, p["mean"]).astype(float)
+        # the smallest count whose probability to be reached is at least u: looked up in the
+        # table of the cumulative probabilities (one inversion for the largest u, not one each)
+        top = int(stats.poisson.ppf(u.max(), p["mean"])) if u.size else 0
+        cdf = stats.poisson.cdf(np.arange(top + 1), p["mean"])
+        return np.searchsorted(cdf, u, side="left").astype(float)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` draws (by inversion of ``n`` uniforms, so one seed gives one answer)."""
