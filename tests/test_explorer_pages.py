@@ -99,11 +99,23 @@ def _serving(**env: str):  # noqa: ANN202 - yields (address, server process)
         log.close()
 
 
-@pytest.fixture
-def dashboard():
+IDLE = 4  # seconds before a closed page's kernel is culled (a partner's server: minutes)
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One dashboard server for the module's pages (each page its own kernel), with a short
+    cull so that a closed page's kernel goes within seconds: (address, server process)."""
     _browser_or_skip()
-    with _serving() as (address, _proc):
-        yield address
+    from cspmodel.dashboard import CULL_ENV
+
+    with _serving(**{CULL_ENV: str(IDLE)}) as served:
+        yield served
+
+
+@pytest.fixture
+def dashboard(server):
+    return server[0]
 
 
 def _open_page(browser, url: str, height: int = 1000) -> tuple:  # noqa: ANN001
@@ -285,33 +297,31 @@ def _ready_kernel(pid: int, taken: Collection[int] = (), timeout: float = 90) ->
     raise TimeoutError(f"no kernel ready ahead of the page: {_kernels_of(pid)}")
 
 
-def test_first_figures_come_in_seconds_and_no_kernel_outlives_its_page():
+def test_first_figures_come_in_seconds_and_no_kernel_outlives_its_page(server):
     """Issue 17, item 7: the time to first figures from a kernel the dashboard started ahead,
     and a closed page's kernel shut down within the cull interval (shortened here to seconds),
     while the kernel waiting for the next page stays."""
     from playwright.sync_api import sync_playwright
 
-    from cspmodel.dashboard import CULL_ENV
-
-    _browser_or_skip()
-    idle = 4
-    with _serving(**{CULL_ENV: str(idle)}) as (address, proc):
-        ahead = _ready_kernel(proc.pid)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            try:
-                page, first = _open_page(
-                    browser, f"{address}/?token={TOKEN}&scenario=small_indirect_msp")
-                assert "Small indirect MSP" in page.inner_text(".csp-title")
-                assert ahead in _kernels_of(proc.pid)  # the page runs on it
-                page.close()
-            finally:
-                browser.close()
-        closed = time.monotonic()
-        while ahead in _kernels_of(proc.pid) and time.monotonic() - closed < 3 * idle + 10:
-            time.sleep(0.5)
-        gone = time.monotonic() - closed
-        print(f"first figures {first:.1f} s after the page was asked for; the kernel was "
-              f"gone {gone:.1f} s after the page closed (idle limit {idle} s)")
-        assert ahead not in _kernels_of(proc.pid), "a closed page's kernel outlived the cull"
-        assert _ready_kernel(proc.pid, taken={ahead})  # the next page's waits, not culled
+    idle = IDLE
+    address, proc = server
+    # the earlier pages' kernels are culled first: one kernel is left, the next page's
+    ahead = _ready_kernel(proc.pid)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page, first = _open_page(
+                browser, f"{address}/?token={TOKEN}&scenario=small_indirect_msp")
+            assert "Small indirect MSP" in page.inner_text(".csp-title")
+            assert ahead in _kernels_of(proc.pid)  # the page runs on it
+            page.close()
+        finally:
+            browser.close()
+    closed = time.monotonic()
+    while ahead in _kernels_of(proc.pid) and time.monotonic() - closed < 3 * idle + 10:
+        time.sleep(0.5)
+    gone = time.monotonic() - closed
+    print(f"first figures {first:.1f} s after the page was asked for; the kernel was "
+          f"gone {gone:.1f} s after the page closed (idle limit {idle} s)")
+    assert ahead not in _kernels_of(proc.pid), "a closed page's kernel outlived the cull"
+    assert _ready_kernel(proc.pid, taken={ahead})  # the next page's waits, not culled
