@@ -30,10 +30,11 @@ setup: $(STAMP)
 
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
+# one session: nbval runs each notebook once (the analysis notebooks with the test parameters
+# of conftest.py injected, from .notebook-runs/), then the tests read those runs
 test: $(STAMP) browser
-	$(BIN)/ruff check cspmodel tests benchmarks
-	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest -p no:cacheprovider $(NBVAL) notebooks/ cspmodel/notebooks/
+	$(BIN)/ruff check cspmodel tests benchmarks conftest.py
+	$(BIN)/python -m pytest $(NBVAL) .notebook-runs notebooks tests cspmodel
 
 validate: $(STAMP)
 	$(BIN)/cspmodel validate scenarios/*.yaml
@@ -59,7 +60,7 @@ docs: $(STAMP)
 	$(BIN)/python -m cspmodel.reference_doc docs/scenario-reference.md
 
 lint: $(STAMP)
-	$(BIN)/ruff check cspmodel tests benchmarks
+	$(BIN)/ruff check cspmodel tests benchmarks conftest.py
 
 PORT ?= 8866
 dashboard: $(STAMP)

@@ -30,18 +30,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def test_notebook_runs_top_to_bottom_with_a_parameter(tmp_path):
-    import papermill as pm
-
-    out = tmp_path / "explorer.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="cspmodel", cwd=str(NOTEBOOK.parent),
-                        parameters={"scenario_path": "../scenarios/small_indirect_msp.yaml"},
-                        progress_bar=False)
-    import nbformat
-
-    nb = nbformat.read(out, as_version=4)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    assert not [o for o in outputs if o.get("output_type") == "error"]
+def test_notebook_runs_top_to_bottom_with_a_parameter(notebook_run):
+    run = notebook_run(NOTEBOOK.stem)  # on small_indirect_msp (conftest.RUNS)
+    assert "small_indirect_msp" in run.parameters["scenario_path"]
+    outputs = run.outputs()
+    assert outputs and not [o for o in outputs if o.get("output_type") == "error"]
     # the explorer was displayed as a widget
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
                for o in outputs)

@@ -1,12 +1,11 @@
 """notebooks/06_uncertainty_and_break_even.ipynb: committed without outputs, a parameters cell,
-and it runs top to bottom under papermill (with few paths, to stay fast)."""
+and it runs top to bottom with papermill's parameters (few paths, to stay fast)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import nbformat
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = ROOT / "notebooks" / "06_uncertainty_and_break_even.ipynb"
@@ -22,12 +21,8 @@ def test_committed_without_outputs_with_a_parameters_cell():
         assert f"{name} = " in params[0].source
 
 
-def test_runs_under_papermill(tmp_path):
-    papermill = pytest.importorskip("papermill")
-    out = tmp_path / "out"
-    papermill.execute_notebook(
-        str(NB), str(tmp_path / "run.ipynb"), cwd=str(NB.parent), kernel_name="python3",
-        progress_bar=False,
-        parameters={"output_dir": str(out), "paths": 100, "book_scales": [0.1, 0.2, 1.0]})
+def test_runs_under_papermill(notebook_run):
+    run = notebook_run(NB.stem)  # with 100 paths and three book sizes (conftest.RUNS)
+    assert run.parameters["paths"] == 100
     for name in ("probability_by_book_size.csv", "cash_fan.png", "tornado.png", "tornado.csv"):
-        assert (out / name).stat().st_size > 0
+        assert (run.out / name).stat().st_size > 0

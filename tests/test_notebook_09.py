@@ -40,15 +40,9 @@ def test_committed_without_outputs_and_one_plain_parameters_cell() -> None:
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory) -> tuple[Path, nbformat.NotebookNode]:
-    import papermill
-
-    out = tmp_path_factory.mktemp("own-book")
-    executed = out / "executed.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(executed), cwd=str(ROOT / "notebooks"),
-                               parameters={"output_dir": str(out)}, kernel_name=batch.pick_kernel(),
-                               progress_bar=False)
-    return out / "my_partner.yaml", nbformat.read(executed, as_version=4)
+def imported(notebook_run) -> tuple[Path, nbformat.NotebookNode]:
+    run = notebook_run(NOTEBOOK.stem)
+    return run.out / "my_partner.yaml", run.notebook
 
 
 def test_the_notebook_answers_from_the_sample_files(imported) -> None:

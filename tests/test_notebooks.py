@@ -1,8 +1,8 @@
 """The notebooks: committed clean, parameterized for papermill, and recording the same summary
-as ``cspmodel.simulate`` when papermill runs them on other scenarios.
+as ``cspmodel.simulate`` when run with papermill's parameters on other scenarios.
 
-Kernels are slow to start, so the papermill runs (each analysis notebook on two scenarios) share
-one pool of two processes, started once for the module.
+Each notebook runs once in a session (``conftest.py``: nbval runs it with its test parameters
+injected, and these tests read that run).
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import ast
 import json
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 import nbformat
@@ -29,28 +27,6 @@ ANALYSIS = ["01_quickstart", "02_direct_vs_indirect", "03_annual_vs_monthly",
 # the notebooks of this file (07 and 08 have their own tests)
 NOTEBOOKS = [*(ROOT / "notebooks" / f"{n}.ipynb" for n in [*ANALYSIS, "batch_comparison"]),
              ROOT / "cspmodel" / "notebooks" / "scenario_report.ipynb"]
-# two scenarios per notebook (none the notebook's default), with an override on one run
-RUNS = [
-    ("01_quickstart", "monthly_terms_partner", {}),
-    ("01_quickstart", "established_direct_partner", {"segments.0.churn_annual": 0.2}),
-    ("02_direct_vs_indirect", "growing_var_weighing_direct", {}),
-    ("02_direct_vs_indirect", "monthly_terms_partner", {}),
-    ("03_annual_vs_monthly", "dynamics_247_partner", {}),
-    ("03_annual_vs_monthly", "growing_var_weighing_direct", {}),
-    ("04_support_plans", "dynamics_247_partner", {}),
-    ("04_support_plans", "monthly_terms_partner", {"support.labor_rate_per_hour": 60}),
-    ("05_cost_of_service", "established_direct_partner", {}),
-    ("05_cost_of_service", "dynamics_247_partner", {}),
-    ("10_azure_consumption", "growing_var_weighing_direct",
-     {"segments.2.azure.consumption_per_customer_month": 3000.0,
-      "segments.2.azure.reserved_share": 0.3, "segments.2.azure.reservation_discount": 0.4,
-      "segments.2.azure.volatility_monthly": 0.2}),
-    ("10_azure_consumption", "dynamics_247_partner",
-     {"segments.0.azure.consumption_per_customer_month": 800.0,
-      "segments.0.azure.smoothing_months": 3}),
-]
-
-
 def _ids(paths: list[Path]) -> list[str]:
     return [p.stem for p in paths]
 
@@ -97,33 +73,16 @@ def test_papermill_help_notebook_from_the_command_line() -> None:
     assert "target_margin" in out and "margin per tier" in out
 
 
-@pytest.fixture(scope="module")
-def papermill_runs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("papermill")
-    kernel = batch.pick_kernel()
-    jobs = []
-    for nb, scenario, overrides in RUNS:
-        jobs.append(batch.Job(
-            name=f"{nb}-{scenario}", scenario_path=f"scenarios/{scenario}.yaml",
-            overrides=overrides, notebook=str(ROOT / "notebooks" / f"{nb}.ipynb"),
-            out_root=str(out), kernel=kernel, cell_timeout=120, retries=2, title=scenario,
-            html=False))
-    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        outcomes = list(pool.map(batch.execute_job, jobs))
-    return out, {o.name: o for o in outcomes}
-
-
-@pytest.mark.parametrize(("nb", "scenario", "overrides"), RUNS,
-                         ids=[f"{n}-{s}" for n, s, _ in RUNS])
-def test_papermill_run_records_the_summary_of_simulate(papermill_runs, nb, scenario,
-                                                       overrides) -> None:
-    out, outcomes = papermill_runs
-    outcome = outcomes[f"{nb}-{scenario}"]
-    assert outcome.ok, outcome.error
-    recorded = json.loads((out / outcome.name / "summary.json").read_text())
-    # a relative scenario_path, resolved by the package from the notebook's folder
-    expected = json.loads(summary_to_json(simulate(load(f"scenarios/{scenario}.yaml",
-                                                        overrides))))
+@pytest.mark.parametrize("nb", ANALYSIS)
+def test_papermill_run_records_the_summary_of_simulate(notebook_run, nb: str) -> None:
+    """The session's run of the notebook (nbval's, on the committed cells with papermill's
+    injected parameters: another scenario than the notebook's default, some with overrides)
+    records the summary ``simulate`` gives for that scenario."""
+    run = notebook_run(nb)
+    recorded = json.loads((run.out / "summary.json").read_text())
+    # a relative scenario_path, resolved by the package from the project folder
+    expected = json.loads(summary_to_json(simulate(load(run.parameters["scenario_path"],
+                                                        run.parameters.get("overrides")))))
     assert recorded["scenario"] == expected["scenario"]
     assert recorded["warnings"] == expected["warnings"]
     assert recorded["summary"].keys() == expected["summary"].keys()
@@ -132,7 +91,7 @@ def test_papermill_run_records_the_summary_of_simulate(papermill_runs, nb, scena
             assert recorded["summary"][key] is None, key
         else:
             assert recorded["summary"][key] == pytest.approx(value, rel=1e-12), key
-    executed = nbformat.read(out / outcome.name / "report.ipynb", as_version=4)
+    executed = run.notebook
     assert batch.notebook_errors(executed) == []
     images = sum(1 for c in executed.cells for o in c.get("outputs", [])
                  if "image/png" in o.get("data", {}))

@@ -31,21 +31,9 @@ def test_committed_clean_with_a_parameters_cell(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
-def test_runs_top_to_bottom(name: str, tmp_path: Path) -> None:
-    papermill = pytest.importorskip("papermill")
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    kernels = KernelSpecManager().find_kernel_specs()
-    kernel = "cspmodel" if "cspmodel" in kernels else "python3"
-    if kernel not in kernels:
-        pytest.skip("no Jupyter kernel installed (run `make setup`)")
-    out_dir = tmp_path / "out"
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / name), str(tmp_path / name), kernel_name=kernel,
-        cwd=str(ROOT / "notebooks"), parameters={"output_dir": str(out_dir)}, progress_bar=False)
-    executed = json.loads((tmp_path / name).read_text(encoding="utf-8"))
-    errors = [o for c in executed["cells"] for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
+def test_runs_top_to_bottom(name: str, notebook_run) -> None:
+    run = notebook_run(Path(name).stem)
+    errors = [o for o in run.outputs() if o.get("output_type") == "error"]
     assert not errors
-    assert any(p.suffix == ".png" for p in out_dir.iterdir())
-    assert any(p.suffix == ".csv" for p in out_dir.iterdir())
+    assert any(p.suffix == ".png" for p in run.out.iterdir())
+    assert any(p.suffix == ".csv" for p in run.out.iterdir())
