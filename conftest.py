@@ -99,9 +99,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """With nbval: the committed notebook is not run a second time next to its copy."""
+    """With nbval and the copies asked for (``.notebook-runs`` among the arguments, as
+    ``make test`` does): the committed notebook is not run a second time beside its copy."""
     if (_nbval(config) and collection_path.suffix == ".ipynb"
-            and collection_path.parent == NOTEBOOKS and collection_path.stem in RUNS):
+            and collection_path.parent == NOTEBOOKS and collection_path.stem in RUNS
+            and any(Path(str(a).split("::")[0]).resolve() == RUN_DIR for a in config.args)):
         return True
     return None
 
