@@ -209,14 +209,23 @@ def _prepare(inp: Inputs, P: int, detail: bool) -> _Run:
         "cd": np.stack([np.ascontiguousarray(np.broadcast_to(d[n], (1, P))[0], dtype=float)
                         for n in COM_DRIVERS]),
         "shares": shares, "gshare": gshare, "keep": keep,
-        "G": np.ascontiguousarray(np.moveaxis(running_max_factor(
-            d["seat_growth_annual"], d["seat_volatility_annual"], MAX_COMMITMENT), 2, 1)),
+        "G": _running_max(d["seat_growth_annual"], d["seat_volatility_annual"]),
         "lapse": lapse, "lapse_on": lapse_on, "flexible": np.asarray(inp.flexible, bool),
         "tier_index": np.asarray(inp.tier_index, dtype=np.int64),
         **{f"f_{k}" if k != "F" else k: np.ascontiguousarray(v)
            for k, v in fin.items() if k in ("F", "pay", "before", "rate", "alive", "renews",
                                             "lapsing", "joins")}}
     return _Run(P, terms, shares, gshare, d, loop)
+
+
+def _running_max(growth: np.ndarray, volatility: np.ndarray) -> np.ndarray:
+    """The running-maximum factor ``G`` ``(S, J, P)`` of section 2(a), computed once per
+    segment where every path has the same growth and volatility (most Monte Carlo runs)."""
+    P = growth.shape[1]
+    if P > 1 and (growth == growth[:, :1]).all() and (volatility == volatility[:, :1]).all():
+        growth, volatility = growth[:, :1], volatility[:, :1]
+    G = np.moveaxis(running_max_factor(growth, volatility, MAX_COMMITMENT), 2, 1)
+    return np.ascontiguousarray(np.broadcast_to(G, (*G.shape[:2], P)))
 
 
 def _lapse(inp: Inputs, seg, P: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001

@@ -64,13 +64,18 @@ SUMMARY_KEYS = (
 
 def line_totals(core: CoreOutput) -> dict[str, np.ndarray]:
     """Each ledger line summed over segments and products: (P, H) arrays."""
+    # each level's lines first, months contiguous (one copy of each block: the loop writes
+    # paths innermost), so the sums below run over contiguous rows
+    products = np.ascontiguousarray(np.moveaxis(core.product_lines, 3, 0))  # (4, P, S, K, H)
+    segments = np.ascontiguousarray(np.moveaxis(core.segment_lines, 2, 0))  # (L, P, S, H)
+    company = np.ascontiguousarray(np.moveaxis(core.company_lines, 1, 0))  # (7, P, H)
     out: dict[str, np.ndarray] = {}
     for i, name in enumerate(PRODUCT_LINES):
-        out[name] = out.get(name, 0) + ordered_sum(core.product_lines[:, :, :, i], (1, 2))
+        out[name] = out.get(name, 0) + ordered_sum(products[i], (1, 2))
     for i, name in enumerate(SEGMENT_LINES):
-        out[name] = out.get(name, 0) + ordered_sum(core.segment_lines[:, :, i], 1)
+        out[name] = out.get(name, 0) + ordered_sum(segments[i], 1)
     for i, name in enumerate(COMPANY_LINES):
-        out[name] = out.get(name, 0) + core.company_lines[:, i]
+        out[name] = out.get(name, 0) + company[i]
     return {k: np.ascontiguousarray(v) for k, v in out.items()}  # months contiguous
 
 
