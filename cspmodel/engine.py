@@ -118,11 +118,15 @@ def seq_sum(x: np.ndarray, axis: int) -> np.ndarray:
 def _drivers(inp: Inputs, P: int) -> tuple:  # noqa: ANN401 - plain arrays for the loop
     S = len(inp.segments)
 
-    def seg(name: str) -> np.ndarray:  # (S, P)
-        return np.ascontiguousarray(np.broadcast_to(inp.drivers[name], (P, S)).T, dtype=float)
+    def seg(name: str) -> np.ndarray:  # (S, P) from (P or 1, S or 1)
+        out = np.empty((S, P))
+        out[...] = np.atleast_2d(inp.drivers[name]).T
+        return out
 
-    def com(name: str) -> np.ndarray:  # (1, P)
-        return np.ascontiguousarray(np.broadcast_to(inp.drivers[name], (P, 1)).T, dtype=float)
+    def com(name: str) -> np.ndarray:  # (1, P) from (P or 1, 1)
+        out = np.empty((1, P))
+        out[...] = np.atleast_2d(inp.drivers[name]).T
+        return out
 
     return seg, com
 
@@ -204,10 +208,8 @@ def _prepare(inp: Inputs, P: int, detail: bool) -> _Run:
         "q_waits": waits,
         "locked": np.ascontiguousarray(inp.locked, dtype=float), "share": inp.share,
         "discount": np.asarray(inp.partner_discount, dtype=float),
-        "sd": np.stack([np.ascontiguousarray(np.broadcast_to(d[n], (S, P)), dtype=float)
-                        for n in SEG_DRIVERS]),
-        "cd": np.stack([np.ascontiguousarray(np.broadcast_to(d[n], (1, P))[0], dtype=float)
-                        for n in COM_DRIVERS]),
+        "sd": _rows([d[n] for n in SEG_DRIVERS], (S, P)),
+        "cd": _rows([np.reshape(d[n], -1) for n in COM_DRIVERS], (P,)),
         "shares": shares, "gshare": gshare, "keep": keep,
         "G": _running_max(d["seat_growth_annual"], d["seat_volatility_annual"]),
         "lapse": lapse, "lapse_on": lapse_on, "flexible": np.asarray(inp.flexible, bool),
@@ -216,6 +218,15 @@ def _prepare(inp: Inputs, P: int, detail: bool) -> _Run:
            for k, v in fin.items() if k in ("F", "pay", "before", "rate", "alive", "renews",
                                             "lapsing", "joins")}}
     return _Run(P, terms, shares, gshare, d, loop)
+
+
+def _rows(values: list, shape: tuple[int, ...]) -> np.ndarray:
+    """The drivers ``values`` as the rows of one array ``(len(values), *shape)``, each
+    broadcast to ``shape``."""
+    out = np.empty((len(values), *shape))
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
 
 
 def _running_max(growth: np.ndarray, volatility: np.ndarray) -> np.ndarray:

@@ -631,13 +631,13 @@ def _result_from_inputs(inp: Inputs, detail: bool | None = None) -> Result:
                                                 / serv_rev, np.nan)
     index = pd.period_range(pd.Period(sc.start_month, freq="M"), periods=H, freq="M",
                             name="month")
-    paths_df = pd.DataFrame({k: met[k] for k in SUMMARY_KEYS})
+    paths_df = _frame({k: met[k] for k in SUMMARY_KEYS})
     paths_df.index.name = "path"
     if P == 1:
-        monthly = pd.DataFrame({c: st[c][0] for c in MONTHLY_COLUMNS}, index=index)
+        monthly = _frame({c: st[c][0] for c in MONTHLY_COLUMNS}, index)
         summary = paths_df.iloc[0].copy()
     else:
-        monthly = pd.DataFrame({c: st[c].mean(axis=0) for c in MONTHLY_COLUMNS}, index=index)
+        monthly = _frame({c: st[c].mean(axis=0) for c in MONTHLY_COLUMNS}, index)
         summary = paths_df.mean(axis=0)
     summary.name = sc.name
     return Result(scenario=sc, monthly=monthly, summary=summary,
@@ -660,6 +660,19 @@ def _joined_last_month(core: CoreOutput, name: str) -> np.ndarray:
     if level == "product":
         return ordered_sum(core.joined_product_lines[:, :, :, index(level, name), -1], (1, 2))
     return ordered_sum(core.joined_segment_lines[:, :, index(level, name), -1], 1)
+
+
+def _frame(columns: dict[str, np.ndarray], index: pd.Index | None = None) -> pd.DataFrame:
+    """A frame of equal-length float columns, built as one block (as pandas would store it).
+
+    Example:
+        >>> _frame({"a": np.array([1.0, 2.0]), "b": np.array([3.0, 4.0])}).to_dict("list")
+        {'a': [1.0, 2.0], 'b': [3.0, 4.0]}
+    """
+    values = np.empty((len(next(iter(columns.values()))), len(columns)))
+    for j, v in enumerate(columns.values()):
+        values[:, j] = v
+    return pd.DataFrame(values, index=index, columns=list(columns))
 
 
 def _mean_core(core: CoreOutput) -> CoreOutput:
