@@ -103,9 +103,24 @@ def _style_axes(ax) -> None:  # noqa: ANN001 - a matplotlib Axes
     ax.grid(True, alpha=0.3)
 
 
+class _MonthTicks(mdates.AutoDateLocator):
+    """matplotlib's automatic date ticks, kept for the axis' view limits: a figure with a
+    constrained layout draws its ticks several times before it is shown, and the same limits
+    give the same ticks."""
+
+    _seen: tuple = ()
+    _ticks: Any = None
+
+    def __call__(self) -> Any:  # noqa: ANN401 - the tick positions
+        key = tuple(self.axis.get_view_interval()) if self.axis is not None else ()
+        if key != self._seen or self._ticks is None:
+            self._ticks, self._seen = super().__call__(), key
+        return np.array(self._ticks, copy=True)
+
+
 def month_axis(ax) -> None:  # noqa: ANN001 - a matplotlib Axes
     """Readable month ticks (no overlapping dates)."""
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
+    locator = _MonthTicks(minticks=4, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
