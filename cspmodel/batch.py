@@ -242,14 +242,24 @@ def to_html(nb: Any, title: str, back_link: str | None = "../index.html") -> str
     """A notebook as a self-contained HTML page without its code: nbconvert's HTMLExporter
     with ``exclude_input`` and the project's page template (``templates/cspmodel_page``: a
     reading style, a print stylesheet, a link back to the comparison)."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="cspmodel_page", extra_template_basedirs=[
-        str(Path(__file__).resolve().parent / "templates")], exclude_input=True,
-        exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={
+    body, _ = _exporter().from_notebook_node(nb, resources={
         "metadata": {"name": title}, "cspmodel": {"back_link": back_link}})
     return body
+
+
+_EXPORTERS: dict[int, Any] = {}  # one HTML exporter per thread: its templates compile once
+
+
+def _exporter() -> Any:  # noqa: ANN401 - an nbconvert HTMLExporter
+    key = threading.get_ident()
+    if key not in _EXPORTERS:
+        from nbconvert import HTMLExporter
+
+        _EXPORTERS[key] = HTMLExporter(
+            template_name="cspmodel_page", extra_template_basedirs=[
+                str(Path(__file__).resolve().parent / "templates")], exclude_input=True,
+            exclude_input_prompt=True, exclude_output_prompt=True)
+    return _EXPORTERS[key]
 
 
 _KERNELS: dict[tuple[str, str, int], Any] = {}  # this process's kernels, by (kernel name,
