@@ -265,10 +265,12 @@ def _exporter() -> Any:  # noqa: ANN401 - an nbconvert HTMLExporter
 _KERNELS: dict[tuple[str, str, int], Any] = {}  # this process's kernels, by (kernel name,
 # cwd, thread): an executor's threads each have their own
 # run in a reused kernel before each notebook: the last run's figures closed, its names gone
+# (``%reset`` collects the garbage); then what survives (modules, caches) is frozen out of the
+# collector's way, so that the next runs' collections walk only their own objects
 FRESH_NAMESPACE = ("import sys as _sys\n"
                    "if 'matplotlib.pyplot' in _sys.modules:\n"
                    "    _sys.modules['matplotlib.pyplot'].close('all')\n"
-                   "del _sys\n%reset -f\n")
+                   "del _sys\n%reset -f\nimport gc as _gc\n_gc.freeze()\ndel _gc\n")
 
 
 def reused_kernel(name: str, cwd: str) -> Any:  # noqa: ANN401 - a jupyter_client KernelManager
@@ -350,7 +352,10 @@ def execute_job(job: Job, execute: Callable[..., Any] | None = None,
             outcome.attempts = attempt + 1
             cwd = str(Path(job.notebook).parent)
             try:
-                kernel = {"km": reused_kernel(job.kernel, cwd)} if reuse else {}
+                # papermill's own runs save the notebook once, at the end (not after every
+                # cell: it re-serialised the notebook, charts and all, 60-70 times a run)
+                kernel = ({"km": reused_kernel(job.kernel, cwd),
+                           "request_save_on_cell_execute": False} if reuse else {})
                 execute(job.notebook, str(report),
                         parameters={"scenario_path": job.scenario_path,
                                     "overrides": job.overrides, "output_dir": str(staging)},
