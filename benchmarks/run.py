@@ -21,7 +21,8 @@ TARGETS = {
     "simulate_ms": ("simulate, deterministic, slowest shipped scenario", 3.0, "ms", "lower"),
     "monte_carlo_s": ("Monte Carlo 10,000 paths x 60 months, largest scenario, one core", 0.5,
                       "s", "lower"),
-    "monte_carlo_azure_s": ("Monte Carlo 10,000 paths x 60 months with Azure drivers", 0.5,
+    # the Azure issue's own target, which bench_azure prints too
+    "monte_carlo_azure_s": ("Monte Carlo 10,000 paths x 60 months with Azure drivers", 2.0,
                             "s", "lower"),
     "million_paths_s": ("1,000,000 paths x 60 months, every core", 60.0, "s", "lower"),
     "million_paths_gib": ("1,000,000 paths: peak memory", 4.0, "GiB", "lower"),
