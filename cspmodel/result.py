@@ -538,19 +538,23 @@ def _chunked(inp: Inputs, paths: int, seed: int | None, detail: bool | None,
     lean = kept_bytes(paths, inp.horizon, False) > MEMORY_BUDGET_BYTES // 4
     jobs = [(sc, {k: v[a:a + chunk] for k, v in values.items()}, seed, a,
              min(chunk, paths - a), detail, lean) for a in range(0, paths, chunk)]
-    frames, cores, st, sums, warnings = [], [], {}, {}, []
+    cores, st, sums, warnings = [], {}, {}, []
+    rows = np.empty(0)
     for (_, _, _, a, n, _, _), part in zip(jobs, _chunk_results(jobs, executor), strict=True):
         frame, statements, chunk_sums, core, chunk_warnings = part
-        if not st:  # the first chunk: every path's statements, filled chunk by chunk
+        if not st:  # the first chunk: every path's statements and summary rows, filled chunk
+            # by chunk (never a second copy of them all)
             st = {k: np.empty((paths, *v.shape[1:]), v.dtype) for k, v in statements.items()}
+            rows = np.empty((paths, frame.shape[1]))
+            columns = list(frame.columns)
             warnings = chunk_warnings  # as one run: the warnings of the first path
         for k, v in statements.items():
             st[k][a:a + n] = v
+        rows[a:a + n] = frame.to_numpy()
         for c, v in chunk_sums.items():
             sums[c] = sums.get(c, 0.0) + v
-        frames.append(frame)
         cores.append(core)
-    paths_df = pd.concat(frames, ignore_index=True)
+    paths_df = pd.DataFrame(rows, columns=columns)
     paths_df.index.name = "path"
     core = _weighted_core(cores, [job[4] for job in jobs])
     index = pd.period_range(pd.Period(sc.start_month, freq="M"), periods=inp.horizon, freq="M",
