@@ -403,7 +403,7 @@ def _fixed_company_lines(out_c: np.ndarray, inp: Inputs) -> None:
 
 def _months_last(x: np.ndarray) -> np.ndarray:
     """(H, ..., P) -> (P, ..., H), a view: the loop writes months first, readers sum."""
-    return np.moveaxis(x, (0, -1), (-1, 0))
+    return x.transpose((x.ndim - 1, *range(1, x.ndim - 1), 0))
 
 
 def _per_segment(x: np.ndarray, gshare: np.ndarray, lay) -> np.ndarray:  # noqa: ANN001

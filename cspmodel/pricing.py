@@ -18,6 +18,7 @@ Example (what does a Business Premium seat cost a monthly-term customer in Janua
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import numpy as np
 
@@ -76,6 +77,17 @@ def fixed_term_factor(scenario: Scenario, term: str, product: str | None = None
     return None
 
 
+@functools.lru_cache(maxsize=32)
+def _calendar(start: dt.date, horizon: int) -> tuple[tuple[dt.date, ...], np.ndarray]:
+    """The first day of each month a cohort can have locked its price in (from
+    ``MAX_COMMITMENT`` months before the start to the horizon), and the annual-billed-monthly
+    factor on each (read-only: shared by every run with this calendar)."""
+    dates = tuple(add_months(start, t) for t in range(-MAX_COMMITMENT, horizon))
+    dated = np.array([annual_billed_monthly_factor_on(d) for d in dates], dtype=float)
+    dated.flags.writeable = False
+    return dates, dated
+
+
 def locked_prices(scenario: Scenario, products: list[str], lay: Layout
                   ) -> tuple[np.ndarray, np.ndarray]:
     """List price x term factor that each cohort has locked: ``(T, K, Q, H)`` by term in use,
@@ -94,10 +106,9 @@ def locked_prices(scenario: Scenario, products: list[str], lay: Layout
     """
     H = scenario.horizon_months
     first = -MAX_COMMITMENT
-    dates = [add_months(scenario.start_month, int(t)) for t in range(first, H)]
-    lp = np.array([scenario.list_prices(pid, dates) for pid in products])
+    dates, dated = _calendar(scenario.start_month, H)
+    lp = np.array([scenario.list_prices(pid, list(dates)) for pid in products])
     lp = lp.reshape(len(products), len(dates))
-    dated = np.array([annual_billed_monthly_factor_on(d) for d in dates], dtype=float)
     T, K, Q = len(lay.terms), len(products), lay.n_cohorts
     locked = np.zeros((T, K, Q, H))
     before = np.zeros((T, K, Q))

@@ -141,7 +141,7 @@ def ordered_sum(x: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
     """
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     axes = tuple(a % x.ndim for a in axes)
-    moved = np.moveaxis(x, axes, tuple(range(len(axes))))
+    moved = x.transpose(axes + tuple(i for i in range(x.ndim) if i not in axes))  # a view
     flat = moved.reshape((-1,) + moved.shape[len(axes):])
     out = np.array(flat[0], dtype=float, copy=True)
     for i in range(1, flat.shape[0]):
