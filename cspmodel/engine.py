@@ -255,14 +255,14 @@ def _lapse(inp: Inputs, seg, P: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: 
 
 
 def run_core(inp: Inputs, window: int | None = None, detail: bool = True,
-             events: bool = False, cash: bool = True, consumption: bool = True) -> CoreOutput:
+             events: bool = False) -> CoreOutput:
     """Run every month for every path at once (``docs/engine.md`` sections 1 to 7).
 
     ``window``: the customers who join from that month on are also followed by themselves,
     and their last month's licence and support lines kept (``joined_product_lines``,
     ``joined_segment_lines``: net revenue retention, section 9); ``detail`` keeps the ledger
-    per segment and product; ``events`` records the cohort events commission plans read;
-    ``cash`` settles the cash (:func:`with_cash`); ``consumption`` adds Azure (section 11).
+    per segment and product; ``events`` records the cohort events commission plans read. Azure
+    consumption (section 11) and the cash (:func:`with_cash`) are included.
 
     Example:
         >>> from cspmodel.io import load_scenario_text
@@ -334,10 +334,10 @@ def run_core(inp: Inputs, window: int | None = None, detail: bool = True,
         financed_billings=out(accrued[:, 1]),
         joined_product_lines=None if window is None else out(joined_k, detail),
         joined_segment_lines=None if window is None else out(joined_s, detail))
-    if consumption and azure_in_use(user_inp):
+    if azure_in_use(user_inp):
         _add_azure(core, user_inp, _fold_book(customers_before.T[:P_out], inp.book,
                                               len(user_inp.segments)), detail)
-    return with_cash(core, user_inp) if cash else core
+    return with_cash(core, user_inp)
 
 
 def _add_azure(core: CoreOutput, inp: Inputs, customers_before: np.ndarray,
